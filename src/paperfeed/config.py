@@ -1,0 +1,184 @@
+"""Typed settings, built by :func:`load_settings` (never at import time).
+
+Sources, highest priority first: explicit overrides, ``PAPERFEED_*`` environment
+variables, the TOML config file (``PAPERFEED_CONFIG`` or ``--config``), defaults.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from platformdirs import user_data_dir
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+# Secrets that must never be used to serve a real site.
+KNOWN_DEFAULT_SECRETS = frozenset(
+    {"", "changeme", "change-me", "secret", "dev", "development", "paperfeed", "demo"}
+)
+DEMO_SECRET_KEY = "demo"
+
+
+class ConfigError(Exception):
+    """A configuration problem a user can fix; the message is one line."""
+
+
+def default_data_dir() -> Path:
+    return Path(user_data_dir("paperfeed", appauthor=False))
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{default_data_dir() / 'paperfeed.db'}"
+
+
+class DailyRules(BaseSettings):
+    """Operator rules that put newly announced papers on the day's list."""
+
+    model_config = SettingsConfigDict(extra="forbid")
+
+    categories: list[str] = Field(default_factory=list, description="arXiv categories or archives")
+    keywords: list[str] = Field(default_factory=list, description="words matched in title/abstract")
+    authors: list[str] = Field(default_factory=list, description="author names matched exactly")
+
+
+class Settings(BaseSettings):
+    """Every setting paperfeed reads. Each field's description is its documentation."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="PAPERFEED_", env_nested_delimiter="__", extra="forbid"
+    )
+
+    database_url: str = Field(
+        default_factory=default_database_url,
+        description="SQLAlchemy URL: sqlite:///PATH or postgresql+psycopg://USER:PASS@HOST/DB",
+    )
+    secret_key: SecretStr = Field(
+        default=SecretStr(""), description="Signs sessions and tokens; required by `serve`"
+    )
+    data_dir: Path = Field(
+        default_factory=default_data_dir,
+        description="Where the SQLite database, vector index and caches live",
+    )
+    site_name: str = Field(default="paperfeed", description="Shown in page titles and headers")
+    base_url: str = Field(
+        default="http://127.0.0.1:8000", description="Public URL, used in links in feeds and mail"
+    )
+    host: str = Field(default="127.0.0.1", description="Address `serve` binds to")
+    port: int = Field(default=8000, description="Port `serve` binds to")
+    demo: bool = Field(default=False, description="Demo mode: a known secret key is allowed")
+    page_size: int = Field(default=50, description="Papers per page on list pages")
+    user_agent: str = Field(
+        default="paperfeed/0.1 (self-hosted daily papers; +https://github.com/paperfeed)",
+        description="User-Agent sent to arXiv and other sources",
+    )
+    request_interval: float = Field(
+        default=3.0, description="Seconds between requests to arXiv (arXiv asks for 3)"
+    )
+    rules: DailyRules = Field(
+        default_factory=DailyRules, description="Rules for the daily list (config file section)"
+    )
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_url(cls, value: str) -> str:
+        if not value.startswith(("sqlite", "postgresql")):
+            raise ValueError("database_url must start with sqlite:// or postgresql+psycopg://")
+        if value.startswith("postgresql://"):
+            value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def secret_key_problem(self) -> str | None:
+        """Why the secret key is unfit for serving, or None when it is fine."""
+        key = self.secret_key.get_secret_value()
+        if self.demo:
+            return None
+        if key.strip().lower() in KNOWN_DEFAULT_SECRETS:
+            return "PAPERFEED_SECRET_KEY is not set or is a known default; set a long random value"
+        if len(key) < 16:
+            return "PAPERFEED_SECRET_KEY is too short; use at least 16 random characters"
+        return None
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """Read a TOML config file; a missing or unreadable file is a one-line ConfigError."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path}") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+    # Accept both a flat file and one with a [paperfeed] table.
+    section = data.get("paperfeed", data)
+    if not isinstance(section, dict):
+        raise ConfigError(f"config file {path}: [paperfeed] must be a table")
+    return section
+
+
+def load_settings(config_file: Path | str | None = None, **overrides: Any) -> Settings:
+    """Build the settings: overrides > environment > config file > defaults."""
+    from pydantic import ValidationError
+
+    path = config_file or os.environ.get("PAPERFEED_CONFIG")
+    file_values: dict[str, Any] = read_config_file(Path(path)) if path else {}
+    env_keys = {
+        key.removeprefix("PAPERFEED_").split("__")[0].lower()
+        for key in os.environ
+        if key.startswith("PAPERFEED_")
+    }
+    init = {k: v for k, v in file_values.items() if k not in env_keys}
+    init.update({k: v for k, v in overrides.items() if v is not None})
+    try:
+        return Settings(**init)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "settings"
+        source = f" (from {path})" if path else ""
+        raise ConfigError(f"invalid setting {where}{source}: {first['msg']}") from None
+
+
+def mask_url(url: str) -> str:
+    """Hide the password in a database URL."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return url
+
+
+def effective_settings(settings: Settings) -> dict[str, Any]:
+    """Settings as plain values with secrets masked, for `paperfeed config`."""
+    out: dict[str, Any] = {}
+    for name in Settings.model_fields:
+        value = getattr(settings, name)
+        if isinstance(value, SecretStr):
+            out[name] = "********" if value.get_secret_value() else "(not set)"
+        elif name == "database_url":
+            out[name] = mask_url(value)
+        elif isinstance(value, BaseSettings):
+            out[name] = value.model_dump()
+        else:
+            out[name] = str(value) if isinstance(value, Path) else value
+    return out

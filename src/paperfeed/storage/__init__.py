@@ -1,0 +1,1 @@
+"""Storage: engine and sessions, tables, query functions, migrations."""
