@@ -1,0 +1,1 @@
+"""JSON API routes and response schemas (separate from the tables)."""

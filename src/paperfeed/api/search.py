@@ -1,0 +1,5 @@
+"""GET /api/search (filled in by the search work)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,1 @@
+"""Search: query parser -> keyword backend (per database) / semantic / hybrid."""
