@@ -28,9 +28,9 @@ REQUIRE_PG = os.environ.get("PAPERFEED_REQUIRE_PG") == "1"
 def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No test reads the developer's settings or data directory."""
     for key in list(os.environ):
-        if key.startswith("PAPERFEED_") and not key.startswith("PAPERFEED_TEST_"):
-            if key != "PAPERFEED_REQUIRE_PG":
-                monkeypatch.delenv(key)
+        keep = key.startswith("PAPERFEED_TEST_") or key == "PAPERFEED_REQUIRE_PG"
+        if key.startswith("PAPERFEED_") and not keep:
+            monkeypatch.delenv(key)
     monkeypatch.setenv("PAPERFEED_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
 

@@ -10,9 +10,9 @@ import re
 import unicodedata
 from typing import NamedTuple
 
-_NEW = r"(?P<new>\d{4}\.\d{4,5})"
-_OLD = r"(?P<old>(?P<archive>[a-z]+(?:-[a-z]+)?)(?:\.(?P<subj>[A-Za-z]{2}))?/(?P<num>\d{7}))"
-_VERSION = r"(?:v(?P<version>\d+))?"
+_NEW = r"(?P<new>[0-9]{4}\.[0-9]{4,5})"
+_OLD = r"(?P<old>(?P<archive>[a-z]+(?:-[a-z]+)?)(?:\.(?P<subj>[A-Za-z]{2}))?/(?P<num>[0-9]{7}))"
+_VERSION = r"(?:v(?P<version>[0-9]+))?"
 _ID_RE = re.compile(rf"^(?:{_NEW}|{_OLD}){_VERSION}$")
 _PREFIXES = re.compile(
     r"^(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html|format)/", re.IGNORECASE
