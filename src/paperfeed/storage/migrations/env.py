@@ -26,7 +26,8 @@ def _include_object(obj, name, type_, reflected, compare_to) -> bool:  # type: i
     """Keep autogenerate away from the keyword index (migration 0002), which has no model."""
     if type_ == "table" and name and name.startswith("papers_fts"):
         return False
-    return not (type_ in ("column", "index") and name in ("search_vector", "ix_papers_search_vector"))
+    keyword_index = ("search_vector", "ix_papers_search_vector")
+    return not (type_ in ("column", "index") and name in keyword_index)
 
 
 def _run(connection) -> None:  # type: ignore[no-untyped-def]
