@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from paperfeed.ids import InvalidArxivId, parse_arxiv_id
 from paperfeed.storage.models import Comment, DailyEntry, Paper, PaperVersion, User, Vote
@@ -63,7 +63,9 @@ class DailyItem:
     entry: DailyEntry
 
 
-def daily_list(session: Session, day: date, sort: str = "votes") -> list[DailyItem]:
+def daily_list(
+    session: Session, day: date, sort: str = "votes", *, limit: int | None = None, offset: int = 0
+) -> list[DailyItem]:
     """The papers on one day's list, most voted first (or newest first with sort='time')."""
     order = (
         (Paper.vote_count.desc(), DailyEntry.submitted_at.desc())
@@ -75,8 +77,18 @@ def daily_list(session: Session, day: date, sort: str = "votes") -> list[DailyIt
         .join(DailyEntry, DailyEntry.paper_id == Paper.id)
         .where(DailyEntry.day == day)
         .order_by(*order, Paper.id)
+        .limit(limit)
+        .offset(offset or None)
     ).all()
     return [DailyItem(paper=p, entry=e) for p, e in rows]
+
+
+def daily_count(session: Session, day: date) -> int:
+    """How many papers are on one day's list."""
+    return int(
+        session.scalar(select(func.count()).select_from(DailyEntry).where(DailyEntry.day == day))
+        or 0
+    )
 
 
 def latest_day(session: Session) -> date | None:
@@ -102,6 +114,7 @@ def comments_for_paper(session: Session, paper_id: int) -> list[Comment]:
     return list(
         session.scalars(
             select(Comment)
+            .options(joinedload(Comment.user))
             .where(Comment.paper_id == paper_id, Comment.hidden.is_(False))
             .order_by(Comment.created_at, Comment.id)
         )

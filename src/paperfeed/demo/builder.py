@@ -1,0 +1,157 @@
+"""Fill an empty, migrated database with the demo: the bundled real arXiv papers, spread
+over five daily lists, with demo users, votes (skewed so a few papers lead) and a few
+comments. Everything is deterministic: the same input gives the same database."""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from importlib import resources
+from typing import Any
+
+from sqlalchemy import Engine
+
+from paperfeed.records import PaperRecord
+from paperfeed.storage.engine import write_session
+from paperfeed.storage.models import Comment, DailyEntry, Paper, PaperVersion, User, Vote
+
+DEMO_DAYS = (
+    date(2024, 11, 22),
+    date(2024, 11, 25),
+    date(2024, 11, 26),
+    date(2024, 11, 27),
+    date(2024, 11, 28),
+)
+SEED = 20241128
+DEMO_USERS = (
+    "ada", "alan", "barbara", "claude", "donald", "edsger", "emmy", "frances", "grace",
+    "hedy", "john", "karen", "katherine", "leslie", "margaret", "marie", "niklaus", "radia",
+    "richard", "shafi", "sophie", "tim", "tony", "vint", "yoshua", "fei-fei", "geoffrey",
+    "yann", "daphne", "judea", "andrew", "cynthia", "michael", "silvio", "ronald", "whitfield",
+    "martin", "ken", "dennis", "bjarne",
+)
+DEMO_COMMENTS = (
+    "Clear write-up; the ablation table is the part worth reading first.",
+    "Does anyone know whether the code is released? I could not find a link.",
+    "The related-work section misses a couple of older results, but the main idea is neat.",
+    "Nice to see error bars on every number for once.",
+    "How does this compare with the baseline at equal compute (< 1% of the budget & same data)?",
+    "Reading group pick for next week.",
+    "The appendix has a much simpler proof sketch than the main text.",
+    "Figure 3 alone makes this worth a look.",
+)
+
+
+@dataclass(slots=True)
+class DemoReport:
+    papers: int
+    days: int
+    users: int
+    votes: int
+    comments: int
+
+
+def load_papers() -> list[dict[str, Any]]:
+    """The bundled demo papers (canonical paper JSON), in id order."""
+    text = resources.files("paperfeed.demo").joinpath("data/papers.jsonl").read_text("utf-8")
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def to_record(data: dict[str, Any]) -> PaperRecord:
+    """A canonical paper JSON object as the record every source parses into."""
+    return PaperRecord(
+        id=data["id"],
+        title=data["title"],
+        abstract=data.get("abstract") or "",
+        authors=list(data.get("authors") or []),
+        primary_category=data.get("primary_category"),
+        categories=list(data.get("categories") or []),
+        version=data.get("version"),
+        published=date.fromisoformat(data["published"]) if data.get("published") else None,
+        updated=date.fromisoformat(data["updated"]) if data.get("updated") else None,
+        comments=data.get("comments"),
+        journal_ref=data.get("journal_ref"),
+        doi=data.get("doi"),
+        license=data.get("license"),
+        withdrawn=bool(data.get("withdrawn")),
+    )
+
+
+def _paper(rec: PaperRecord) -> Paper:
+    return Paper(
+        arxiv_id=rec.id, version=rec.version or 1, title=rec.title, abstract=rec.abstract,
+        authors=rec.authors, primary_category=rec.primary_category, categories=rec.categories,
+        comments=rec.comments, journal_ref=rec.journal_ref, doi=rec.doi, license=rec.license,
+        published=rec.published, updated=rec.updated, withdrawn=rec.withdrawn, links={},
+        vote_count=0, upstream_upvotes=0, comment_count=0,
+    )
+
+
+def build_demo(engine: Engine) -> DemoReport:
+    """Load the demo into `engine`'s (empty, migrated) database."""
+    rng = random.Random(SEED)
+    records = [to_record(d) for d in load_papers()]
+    with write_session(engine) as session:
+        papers = [_paper(rec) for rec in records]
+        session.add_all(papers)
+        users = [
+            User(username=f"demo-{name}", display_name=f"{name.title()} (demo)",
+                 created_at=datetime(2024, 11, 1, 9, 0))
+            for name in DEMO_USERS
+        ]
+        session.add_all(users)
+        session.flush()
+        session.add_all(
+            PaperVersion(paper_id=p.id, version=v) for p in papers for v in range(1, p.version + 1)
+        )
+
+        order = list(papers)
+        rng.shuffle(order)
+        per_day = -(-len(order) // len(DEMO_DAYS))
+        votes = 0
+        for index, paper in enumerate(order):
+            day = DEMO_DAYS[min(index // per_day, len(DEMO_DAYS) - 1)]
+            start = datetime.combine(day, time(7, 0))
+            submitter = users[rng.randrange(len(users))]
+            session.add(
+                DailyEntry(
+                    day=day, paper_id=paper.id, submitted_by_id=submitter.id,
+                    submitted_at=start + timedelta(minutes=3 * (index % per_day)),
+                    source="demo",
+                )
+            )
+            # Skewed popularity: most papers get a few votes, a handful lead the day.
+            count = min(len(users), int(len(users) * rng.random() ** 5) + rng.randrange(3))
+            for n, voter in enumerate(rng.sample(users, count)):
+                session.add(
+                    Vote(user_id=voter.id, paper_id=paper.id,
+                         created_at=start + timedelta(hours=2, minutes=7 * n))
+                )
+            paper.vote_count = count
+            votes += count
+
+        comments = 0
+        leaders = sorted(papers, key=lambda p: (-p.vote_count, p.arxiv_id))[:10]
+        for paper in leaders:
+            thread: list[Comment] = []
+            for n in range(1 + rng.randrange(3)):
+                comment = Comment(
+                    paper_id=paper.id,
+                    user_id=users[rng.randrange(len(users))].id,
+                    parent_id=None,
+                    body=DEMO_COMMENTS[rng.randrange(len(DEMO_COMMENTS))],
+                    created_at=datetime(2024, 11, 28, 12, 0) + timedelta(minutes=17 * n),
+                )
+                if thread and n == 2:
+                    session.flush()
+                    comment.parent_id = thread[0].id
+                session.add(comment)
+                thread.append(comment)
+            paper.comment_count = len(thread)
+            comments += len(thread)
+    return DemoReport(
+        papers=len(papers), days=len(DEMO_DAYS), users=len(users), votes=votes,
+        comments=comments,
+    )

@@ -1,0 +1,109 @@
+"""The FastAPI application factory: pages, search, API routers, static files, headers."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from paperfeed import __version__
+from paperfeed.config import Settings
+from paperfeed.storage.engine import make_engine, session_factory
+from paperfeed.web.security import SECURITY_HEADERS, SecurityHeadersMiddleware
+from paperfeed.web.templating import render
+
+STATIC = Path(__file__).with_name("static")
+log = logging.getLogger(__name__)
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith(("/api/", "/feeds/")) or request.url.path == "/api"
+
+
+def _error_page(
+    request: Request, status: int, title: str, message: str, links: list[tuple[str, str]]
+) -> Response:
+    return render(
+        request,
+        "error.html",
+        {"status": status, "title": title, "message": message, "links": links},
+        status_code=status,
+    )
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    if _wants_json(request) or exc.status_code not in (404, 405):
+        return JSONResponse(
+            {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
+        )
+    if exc.status_code == 405:
+        return _error_page(request, 405, "Not allowed", "This page cannot be used that way.",
+                           [("/", "Latest papers")])
+    links = getattr(exc, "links", None) or [("/", "Latest papers")]
+    message = exc.detail if hasattr(exc, "links") else (
+        f"There is no page at {request.url.path[:120]}."
+    )
+    return _error_page(request, 404, "Not found", message, links)
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    if _wants_json(request):
+        return JSONResponse({"detail": exc.errors()}, status_code=422)
+    return _error_page(request, 400, "Bad request",
+                       "Some part of this address is not valid.", [("/", "Latest papers")])
+
+
+async def _server_error(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s", request.url.path, exc_info=exc)
+    headers = {name.decode(): value.decode() for name, value in SECURITY_HEADERS}
+    if _wants_json(request):
+        return JSONResponse({"detail": "internal error"}, status_code=500, headers=headers)
+    return Response(
+        "<!doctype html><title>Error</title><h1>Something went wrong</h1>"
+        "<p>The error has been logged. <a href=\"/\">Back to the latest papers</a>.</p>",
+        status_code=500, media_type="text/html", headers=headers,
+    )
+
+
+def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
+    """Build the web application on `engine` (or one made from `settings.database_url`)."""
+    from paperfeed.api.search import router as api_search_router
+    from paperfeed.web import pages
+    from paperfeed.web.search import router as search_router
+
+    app = FastAPI(
+        title=settings.site_name,
+        version=__version__,
+        docs_url=None,  # Swagger UI and ReDoc load from a CDN; /openapi.json stays.
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.engine = engine if engine is not None else make_engine(settings.database_url)
+    app.state.sessions = session_factory(app.state.engine)
+
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(Exception, _server_error)
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    # Specific routers first: the page router's /papers/{id:path} catches the rest.
+    app.include_router(api_search_router)
+    app.include_router(search_router)
+    app.include_router(pages.router)
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app from `load_settings()`: the factory uvicorn's worker processes import."""
+    from paperfeed.config import load_settings
+
+    return create_app(load_settings())
