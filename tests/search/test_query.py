@@ -211,7 +211,7 @@ def test_never_raises_and_words_are_clean(text: str) -> None:
             ['"', "-", "AND", "OR", "NOT", "NEAR", "*", "^", ":", "(", ")", "{", "}",
              "author:", "cat:", "year:", "after:", "before:", "title:", "cs.LG", "2024",
              "x", "the", "🙂", "\x00", " ", "\\", "'", "NEAR/3", "col:", "+", "%", "_"]
-        ),  # fmt: skip
+        ),
         max_size=40,
     )
 )

@@ -36,16 +36,15 @@ FieldName = Literal["any", "title", "author"]
 
 # PostgreSQL's English stop-word list (what its 'english' configuration drops), so both
 # backends agree on which words carry no meaning.
-STOP_WORDS = frozenset(
-    """i me my myself we our ours ourselves you your yours yourself yourselves he him his
+_STOP_TEXT = """i me my myself we our ours ourselves you your yours yourself yourselves he him his
     himself she her hers herself it its itself they them their theirs themselves what which
     who whom this that these those am is are was were be been being have has had having do
     does did doing a an the and but if or because as until while of at by for with about
     against between into through during before after above below to from up down in out on
     off over under again further then once here there when where why how all any both each
     few more most other some such no nor not only own same so than too very s t can will
-    just don should now""".split()
-)
+    just don should now"""
+STOP_WORDS = frozenset(_STOP_TEXT.split())
 OPERATORS = frozenset({"AND", "OR", "NOT", "NEAR"})
 
 _FIELD_ALIASES = {
@@ -200,12 +199,11 @@ class _Builder:
         if len(words) == 1 and not quoted and where != "author" and words[0] in STOP_WORDS:
             self.ignored.append(words[0])
             return
-        if not quoted and len(words) > 1 and where != "author":
-            # A hyphenated or dotted word (state-of-the-art, cs.LG) is a phrase; its
-            # stop words stay, since they hold the other words' positions.
-            if all(w in STOP_WORDS for w in words):
-                self.ignored.extend(words)
-                return
+        # A hyphenated or dotted word (state-of-the-art, cs.LG) is a phrase; its stop
+        # words stay, since they hold the other words' positions.
+        if not quoted and where != "author" and all(w in STOP_WORDS for w in words):
+            self.ignored.extend(words)
+            return
         target = self.exclude if neg else self.include
         if len(self.include) + len(self.exclude) >= MAX_TERMS:
             self.ignored.append(" ".join(words))
