@@ -284,8 +284,10 @@ def parse(raw: object) -> Query:
             value = f"{name} {value}"
         if kind in ("cat", "year", "after", "before"):
             b.add_filter(kind, value, neg=neg)
-        elif kind == "author" or kind == "title":
-            b.add_text(value, neg=neg, quoted=quoted, where=kind)
+        elif kind == "author":
+            b.add_text(value, neg=neg, quoted=quoted, where="author")
+        elif kind == "title":
+            b.add_text(value, neg=neg, quoted=quoted, where="title")
         else:
             b.add_text(value, neg=neg, quoted=quoted, where="any")
     q = b.build()
