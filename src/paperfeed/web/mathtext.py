@@ -54,6 +54,9 @@ _SEGMENT = re.compile(
     re.DOTALL,
 )
 
+# Characters HTML cannot carry: C0 controls (but tab/newline/CR), DEL, lone surrogates.
+_UNSAFE_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
 _PARSER = etree.XMLParser(
     resolve_entities=False, no_network=True, huge_tree=False, remove_comments=True,
     remove_pis=True, load_dtd=False,
@@ -159,7 +162,7 @@ def render_math_text(text: str | None) -> Markup:
     """HTML for a title or abstract: math segments as MathML, the rest escaped."""
     if not text:
         return Markup("")
-    return Markup(_render_cached(text))
+    return Markup(_render_cached(_UNSAFE_CHARS.sub("", text)))
 
 
 def plain_text(text: str | None) -> str:
