@@ -1,0 +1,203 @@
+"""Import local files: open (``-`` = stdin, gzip by its magic bytes), detect the format,
+stream records into the upsert, write rejected raw records aside.
+
+The snapshot is read line by line (never whole in memory); the XML and JSON formats
+(one API response a file) are parsed per file by their source module.
+"""
+
+from __future__ import annotations
+
+import gzip
+import importlib
+import io
+import os
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from itertools import chain
+from typing import IO, BinaryIO
+
+from sqlalchemy import Engine
+
+from paperfeed.ingest.upsert import ImportReport, upsert_records
+from paperfeed.records import PaperRecord, RejectedRecord
+from paperfeed.sources.detect import FORMATS, detect_format
+from paperfeed.sources.snapshot import MAX_LINE_BYTES, iter_snapshot
+
+HEAD_BYTES = 4096
+_GZIP_MAGIC = b"\x1f\x8b"
+_PARSERS = {
+    "arxiv-atom": "paperfeed.sources.arxiv_atom",
+    "oai-pmh": "paperfeed.sources.oai_pmh",
+    "arxiv-rss": "paperfeed.sources.arxiv_rss",
+    "hf-daily": "paperfeed.sources.hf_daily",
+}
+
+
+class InputError(Exception):
+    """A file that cannot be imported; the message is one line naming the file."""
+
+    def __init__(self, message: str, *, unknown_format: bool = False) -> None:
+        super().__init__(message)
+        self.unknown_format = unknown_format
+
+
+class _Prefixed(io.RawIOBase):
+    """Bytes already read (the head) followed by the rest of a stream."""
+
+    def __init__(self, head: bytes, rest: IO[bytes]) -> None:
+        self._head = memoryview(head)
+        self._rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        if self._head.nbytes:
+            n = min(len(buffer), self._head.nbytes)
+            buffer[:n] = self._head[:n]
+            self._head = self._head[n:]
+            return n
+        data = self._rest.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+@dataclass
+class InputFile:
+    """One opened input: the decompressed stream and where the bytes come from."""
+
+    name: str
+    format: str
+    stream: BinaryIO
+    raw: IO[bytes]
+    size: int | None  # on-disk size (compressed when gzip); None for stdin
+
+    def position(self) -> int:
+        try:
+            return self.raw.tell()
+        except (OSError, ValueError):
+            return 0
+
+    def close(self) -> None:
+        self.stream.close()
+        if self.raw is not sys.stdin.buffer:
+            self.raw.close()
+
+
+def _read_up_to(stream: IO[bytes], n: int) -> bytes:
+    parts: list[bytes] = []
+    got = 0
+    while got < n:
+        chunk = stream.read(n - got)
+        if not chunk:
+            break
+        parts.append(chunk)
+        got += len(chunk)
+    return b"".join(parts)
+
+
+def open_input(name: str, fmt: str = "auto") -> InputFile:
+    """Open ``name`` (``-`` for stdin), decompress gzip, and settle the format.
+
+    Raises InputError (``unknown_format`` set when the content is not a known format).
+    """
+    display = "<stdin>" if name == "-" else name
+    raw: IO[bytes]
+    size: int | None = None
+    try:
+        if name == "-":
+            raw = sys.stdin.buffer
+        else:
+            raw = open(name, "rb")  # noqa: SIM115 - closed by InputFile.close
+            size = os.fstat(raw.fileno()).st_size
+    except FileNotFoundError:
+        raise InputError(f"{display}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{display}: is a directory") from None
+    except OSError as exc:
+        raise InputError(f"{display}: cannot read ({exc.strerror})") from None
+    try:
+        magic = raw.read(2)
+        body: IO[bytes] = io.BufferedReader(_Prefixed(magic, raw), 1 << 16)
+        if magic == _GZIP_MAGIC:
+            body = gzip.GzipFile(fileobj=body, mode="rb")  # type: ignore[assignment]
+        head = _read_up_to(body, HEAD_BYTES)
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        raw.close()
+        raise InputError(f"{display}: cannot read ({exc})") from None
+    if fmt == "auto":
+        detected = detect_format(head)
+        if detected is None:
+            if raw is not sys.stdin.buffer:
+                raw.close()
+            what = "empty" if not head.strip() else "expected " + ", ".join(FORMATS)
+            raise InputError(f"{display}: not a known format ({what})", unknown_format=True)
+        fmt = detected
+    stream = io.BufferedReader(_Prefixed(head, body), 1 << 20)
+    return InputFile(display, fmt, stream, raw, size)  # type: ignore[arg-type]
+
+
+def _lines(stream: BinaryIO) -> Iterator[bytes]:
+    """Lines of a stream; an overlong line comes back cut to MAX_LINE_BYTES + 1 bytes
+    (so the parser rejects it) and the rest of it is skipped, keeping memory bounded."""
+    readline = stream.readline
+    limit = MAX_LINE_BYTES + 1
+    while True:
+        line = readline(limit)
+        if not line:
+            return
+        if len(line) == limit and not line.endswith(b"\n"):
+            while True:
+                chunk = readline(1 << 20)
+                if not chunk or chunk.endswith(b"\n"):
+                    break
+        yield line
+
+
+def iter_file(inp: InputFile) -> Iterator[PaperRecord | RejectedRecord]:
+    """Records and rejections of one input. Raises InputError for an error feed."""
+    if inp.format == "snapshot":
+        yield from iter_snapshot(_lines(inp.stream), inp.name)
+        return
+    module = importlib.import_module(_PARSERS[inp.format])
+    from paperfeed.sources.errors import SourceError
+
+    data = inp.stream.read()
+    try:
+        parsed = module.parse(data, inp.name)
+    except SourceError as exc:
+        raise InputError(f"{inp.name}: {exc}") from None
+    yield from chain(parsed.rejected, parsed.records)
+
+
+def write_reject(out: IO[bytes], rejected: RejectedRecord) -> None:
+    out.write(rejected.raw.encode("utf-8", "surrogateescape") + b"\n")
+
+
+def import_file(
+    engine: Engine,
+    inp: InputFile,
+    *,
+    batch_size: int = 2000,
+    on_reject: Callable[[RejectedRecord], None] | None = None,
+    on_batch: Callable[[ImportReport], None] | None = None,
+) -> ImportReport:
+    """Import one opened input; rejected records go to ``on_reject`` and are counted."""
+    rejected = 0
+
+    def records() -> Iterator[PaperRecord]:
+        nonlocal rejected
+        for item in iter_file(inp):
+            if isinstance(item, RejectedRecord):
+                rejected += 1
+                if on_reject is not None:
+                    on_reject(item)
+            else:
+                yield item
+
+    report = upsert_records(
+        engine, records(), batch_size=batch_size, on_reject=on_reject, on_batch=on_batch
+    )
+    report.rejected += rejected
+    return report

@@ -1,0 +1,175 @@
+"""The idempotent upsert of paper records, keyed on the arXiv id, in bulk.
+
+Records are written in batches; each batch is one transaction (``BEGIN IMMEDIATE`` on
+SQLite), so a crash or ``kill -9`` leaves whole batches or nothing, and running the
+same import again finishes the job without duplicates. Rows are written with plain
+``executemany`` (no ORM object per row) so triggers (the keyword index) fire as usual.
+
+Deleted records (an OAI ``status="deleted"`` header) change nothing: arXiv never
+removes a paper's metadata, so they are only counted (``deleted``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, fields
+from typing import Any
+
+from sqlalchemy import Engine, select
+from sqlalchemy.engine import Connection
+
+from paperfeed.ingest.merge import COLUMNS, merged_values, new_values
+from paperfeed.records import PaperRecord, RejectedRecord
+from paperfeed.storage.dialect import BulkEncoders, bulk_encoders, execute_count, executemany
+from paperfeed.storage.models import Paper, utcnow
+
+_JSON = frozenset({"authors", "categories", "links"})
+_DATES = frozenset({"published", "updated"})
+
+_INSERT_PAPERS = (
+    "INSERT INTO papers (arxiv_id, " + ", ".join(COLUMNS)
+    + ", vote_count, comment_count, created_at, modified_at) VALUES ("
+    + ", ".join("?" * (len(COLUMNS) + 5)) + ") ON CONFLICT (arxiv_id) DO NOTHING"
+)
+_UPDATE_PAPERS = (
+    "UPDATE papers SET " + ", ".join(f"{c} = ?" for c in COLUMNS) + ", modified_at = ? WHERE id = ?"
+)
+_UPSERT_VERSIONS = (
+    "INSERT INTO paper_versions (paper_id, version, submitted, size) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (paper_id, version) DO UPDATE SET submitted = excluded.submitted, "
+    "size = COALESCE(excluded.size, paper_versions.size) "
+    "WHERE paper_versions.submitted IS NULL AND excluded.submitted IS NOT NULL"
+)
+_INSERT_DAILY = (
+    "INSERT INTO daily_entries (day, paper_id, submitted_by_name, submitted_at, source) "
+    "VALUES (?, ?, ?, ?, 'import') ON CONFLICT (day, paper_id) DO NOTHING"
+)
+
+
+@dataclass(slots=True)
+class ImportReport:
+    """What an import did. ``listed``: entries added to daily lists (Hugging Face);
+    ``deleted``: records a source marked deleted, skipped."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    deleted: int = 0
+    listed: int = 0
+
+    def merge(self, other: ImportReport) -> ImportReport:
+        for f in fields(self):
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+        return self
+
+    @property
+    def seen(self) -> int:
+        return self.added + self.updated + self.unchanged + self.rejected + self.deleted
+
+
+def _encode(values: dict[str, Any], enc: BulkEncoders) -> list[Any]:
+    out = []
+    for col in COLUMNS:
+        v = values[col]
+        if col in _JSON:
+            v = enc.json(v)
+        elif col in _DATES:
+            v = enc.date(v)
+        out.append(v)
+    return out
+
+
+def _write_batch(conn: Connection, batch: dict[str, PaperRecord], report: ImportReport) -> None:
+    enc = bulk_encoders(conn)
+    now = enc.datetime(utcnow())
+    table = Paper.__table__
+    cols = [table.c.id, table.c.arxiv_id, *(table.c[c] for c in COLUMNS)]  # type: ignore[attr-defined]
+    stored = {
+        row.arxiv_id: row._mapping
+        for row in conn.execute(select(*cols).where(table.c.arxiv_id.in_(list(batch))))  # type: ignore[attr-defined]
+    }
+    inserts: list[tuple[Any, ...]] = []
+    updates: list[tuple[Any, ...]] = []
+    paper_ids: dict[str, int] = {}
+    for arxiv_id, rec in batch.items():
+        row = stored.get(arxiv_id)
+        if row is None:
+            inserts.append((arxiv_id, *_encode(new_values(rec), enc), 0, 0, now, now))
+            continue
+        paper_ids[arxiv_id] = row["id"]
+        values = merged_values(row, rec)  # type: ignore[arg-type]
+        if values is None:
+            report.unchanged += 1
+        else:
+            updates.append((*_encode(values, enc), now, row["id"]))
+            report.updated += 1
+    executemany(conn, _INSERT_PAPERS, inserts)
+    executemany(conn, _UPDATE_PAPERS, updates)
+    if inserts:
+        new_ids = [r[0] for r in inserts]
+        got = conn.execute(
+            select(table.c.arxiv_id, table.c.id).where(table.c.arxiv_id.in_(new_ids))  # type: ignore[attr-defined]
+        )
+        for arxiv_id, pid in got:
+            paper_ids[arxiv_id] = pid
+        report.added += len(inserts)
+    versions: list[tuple[Any, ...]] = []
+    for arxiv_id, rec in batch.items():
+        pid = paper_ids[arxiv_id]
+        known = set()
+        for v in rec.versions:
+            known.add(v.version)
+            versions.append((pid, v.version, enc.datetime(v.submitted), v.size))
+        if rec.version is not None and rec.version not in known:
+            versions.append((pid, rec.version, None, None))
+    executemany(conn, _UPSERT_VERSIONS, versions)
+    for arxiv_id, rec in batch.items():
+        if rec.daily_day is not None:
+            report.listed += execute_count(
+                conn, _INSERT_DAILY,
+                (enc.date(rec.daily_day), paper_ids[arxiv_id], rec.submitted_by, now),
+            )
+
+
+def upsert_records(
+    engine: Engine,
+    records: Iterable[PaperRecord],
+    *,
+    batch_size: int = 2000,
+    on_reject: Callable[[RejectedRecord], None] | None = None,
+    on_batch: Callable[[ImportReport], None] | None = None,
+) -> ImportReport:
+    """Store the records; returns the counts. Each batch of ``batch_size`` is one
+    transaction. ``on_batch`` gets the running report after every committed batch."""
+    report = ImportReport()
+    batch: dict[str, PaperRecord] = {}
+    with engine.connect().execution_options(sqlite_begin="IMMEDIATE") as conn:
+
+        def flush() -> None:
+            if not batch:
+                return
+            with conn.begin():
+                _write_batch(conn, batch, report)
+            batch.clear()
+            if on_batch is not None:
+                on_batch(report)
+
+        for rec in records:
+            if rec.deleted:
+                report.deleted += 1
+                continue
+            if not rec.id or not rec.title:
+                report.rejected += 1
+                if on_reject is not None:
+                    where = rec.location or rec.id or "?"
+                    on_reject(RejectedRecord(where, "missing id or title"))
+                continue
+            if rec.id in batch:
+                # The same paper twice in a file: the later one sees the earlier one stored.
+                flush()
+            batch[rec.id] = rec
+            if len(batch) >= batch_size:
+                flush()
+        flush()
+    return report
