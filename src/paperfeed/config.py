@@ -77,6 +77,10 @@ class Settings(BaseSettings):
     request_interval: float = Field(
         default=3.0, description="Seconds between requests to arXiv (arXiv asks for 3)"
     )
+    embedding_model: str = Field(
+        default="minilm-static",
+        description="Semantic-search model: minilm-static (fast, default) or minilm (slower, better)",
+    )
     rules: DailyRules = Field(
         default_factory=DailyRules, description="Rules for the daily list (config file section)"
     )

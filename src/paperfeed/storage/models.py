@@ -161,4 +161,6 @@ class PaperEmbedding(Base):
     )
     model: Mapped[str] = mapped_column(String(128), primary_key=True)
     vector: Mapped[bytes] = mapped_column(LargeBinary)
+    # Hash of the text the vector was computed from: re-embedded when title/abstract change.
+    content_hash: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

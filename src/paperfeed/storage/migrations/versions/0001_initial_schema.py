@@ -127,6 +127,7 @@ def upgrade() -> None:
     sa.Column('paper_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('model', sa.String(length=128), nullable=False),
     sa.Column('vector', sa.LargeBinary(), nullable=False),
+    sa.Column('content_hash', sa.String(length=32), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['paper_id'], ['papers.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('paper_id', 'model')
