@@ -1,9 +1,75 @@
-"""CLI commands for index (filled in by the index work)."""
+"""`paperfeed index`: embed what is new for semantic search and update the ANN index."""
 
 from __future__ import annotations
 
+import time
+
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from paperfeed.cli.common import (
+    EXIT_USAGE,
+    console,
+    err_console,
+    fail,
+    get_engine,
+    get_settings,
+    user_errors,
+)
+
+
+@user_errors
+def index(
+    model: str | None = typer.Option(
+        None, "--model", help="Embedding model: minilm-static (default) or minilm."
+    ),
+    batch_size: int = typer.Option(512, "--batch-size", min=1, help="Papers per batch."),
+    rebuild: bool = typer.Option(
+        False, "--rebuild", help="Drop this model's vectors and index, then embed everything."
+    ),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
+) -> None:
+    """Embed papers that have no current vector (new, or title/abstract changed) and bring
+    the nearest-neighbour index up to date. Incremental; rerun after an interruption."""
+    from paperfeed.search.embedder import MODELS, ModelUnavailable
+    from paperfeed.search.indexing import index_missing
+
+    settings = get_settings()
+    name = model or settings.embedding_model
+    if name not in MODELS:
+        fail(f"unknown model {name!r}; choose one of: {', '.join(MODELS)}", EXIT_USAGE)
+    engine = get_engine(settings)
+    started = time.perf_counter()
+    show = not quiet and err_console.is_terminal
+    try:
+        if show:
+            with Progress(
+                TextColumn("embedding"), BarColumn(), MofNCompleteColumn(),
+                TimeRemainingColumn(), console=err_console, transient=True,
+            ) as bar:
+                task = bar.add_task("embed", total=None)
+
+                def report(done: int, total: int) -> None:
+                    bar.update(task, completed=done, total=total)
+
+                count = index_missing(
+                    engine, settings, progress=report, model=name, batch_size=batch_size,
+                    rebuild=rebuild,
+                )
+        else:
+            count = index_missing(
+                engine, settings, model=name, batch_size=batch_size, rebuild=rebuild
+            )
+    except ModelUnavailable as exc:
+        fail(str(exc))
+    finally:
+        engine.dispose()
+    if not quiet:
+        console.print(
+            f"embedded {count} papers with {name} in {time.perf_counter() - started:.1f} s; "
+            "semantic index up to date"
+        )
 
 
 def register(app: typer.Typer) -> None:
-    pass
+    app.command("index")(index)
