@@ -1,0 +1,209 @@
+"""Keyword search on PostgreSQL: the generated tsvector column papers.search_vector
+(title A, authors B, abstract C; migration 0002) with a GIN index, ts_rank_cd with the
+same column weights as SQLite's bm25(), ts_headline with private markers turned into
+safe HTML.
+
+tsquery text is generated from the parsed tree: every lexeme is a quoted run of letters
+and digits, so no user text reaches to_tsquery raw.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+
+from paperfeed.search.highlight import CLOSE, OPEN, marked_to_html
+from paperfeed.search.keyword import (
+    CANDIDATES,
+    COUNT_CAP,
+    WEIGHTS,
+    Highlight,
+    KeywordHit,
+    KeywordPage,
+    Sort,
+)
+from paperfeed.search.query import Query, Term
+
+_LABEL = {"any": "", "title": ":A", "author": ":B"}
+# ts_rank_cd weights are {D, C, B, A}: abstract C, authors B, title A.
+_RANK_WEIGHTS = "{0.0, %s, %s, %s}" % (  # noqa: UP031
+    WEIGHTS[2] / WEIGHTS[0], WEIGHTS[1] / WEIGHTS[0], 1.0
+)
+_RANK = f"ts_rank_cd('{_RANK_WEIGHTS}'::float4[], p.search_vector, {{q}}, 1)"
+_TSQ = "to_tsquery('english', :{name})"
+_HEADLINE_OPTS = (
+    f'StartSel="{OPEN}", StopSel="{CLOSE}", MaxWords=40, MinWords=15, MaxFragments=2,'
+    ' FragmentDelimiter=" … "'
+)
+_TITLE_OPTS = f'StartSel="{OPEN}", StopSel="{CLOSE}", HighlightAll=true'
+
+
+def term_tsquery(term: Term) -> str:
+    """One term as tsquery text: ``'w'``, ``'w1' <-> 'w2'``, with :A / :B for fields."""
+    label = _LABEL[term.field]
+    lexemes = [f"'{w}'{label}" for w in term.words if "'" not in w and "\\" not in w]
+    return "(" + " <-> ".join(lexemes) + ")" if lexemes else ""
+
+
+def tsquery_text(include: tuple[Term, ...], exclude: tuple[Term, ...] = ()) -> str | None:
+    parts = [p for p in (term_tsquery(t) for t in include) if p]
+    if not parts:
+        return None
+    neg = [p for p in (term_tsquery(t) for t in exclude) if p]
+    return " & ".join(parts + [f"!{p}" for p in neg])
+
+
+def any_tsquery(terms: tuple[Term, ...]) -> str | None:
+    parts = [p for p in (term_tsquery(t) for t in terms) if p]
+    return " | ".join(parts) if parts else None
+
+
+def category_clause(cats: tuple[str, ...], params: dict[str, Any]) -> str:
+    """Any of `cats` in p.categories (the JSON text holds each name as '"name"')."""
+    conds = []
+    for c in cats:
+        key = f"cat{len(params)}"
+        params[key] = f'"{c}"'
+        conds.append(f"strpos(p.categories::text, :{key}) > 0")
+        if "." not in c:
+            params[key + "p"] = f'"{c}.'
+            conds.append(f"strpos(p.categories::text, :{key}p) > 0")
+    return "(" + " OR ".join(conds) + ")"
+
+
+def filter_clauses(q: Query, params: dict[str, Any], *, with_excludes: bool) -> list[str]:
+    clauses: list[str] = []
+    for negate, cats in ((False, q.categories), (True, q.exclude_categories)):
+        if cats:
+            clause = category_clause(cats, params)
+            clauses.append(f"NOT ({clause})" if negate else clause)
+    if q.date_from:
+        params["date_from"] = q.date_from
+        clauses.append("p.published >= :date_from")
+    if q.date_to:
+        params["date_to"] = q.date_to
+        clauses.append("p.published < :date_to")
+    if with_excludes and q.exclude:
+        excl = any_tsquery(q.exclude)
+        if excl:
+            params["excl"] = excl
+            clauses.append(f"NOT (p.search_vector @@ {_TSQ.format(name='excl')})")
+    return clauses
+
+
+def _direction(q: Query) -> str:
+    return "ASC" if q.date_to and not q.date_from else "DESC"
+
+
+def _ids_list(ids: list[int]) -> str:
+    return ",".join(str(int(i)) for i in ids)
+
+
+class PostgresKeyword:
+    def search(
+        self, conn: Connection, q: Query, *, limit: int, offset: int, sort: Sort
+    ) -> KeywordPage:
+        params: dict[str, Any] = {"limit": limit, "offset": offset}
+        tsq = tsquery_text(q.include, q.exclude)
+        if tsq is None:
+            return self._filters_only(conn, q, params)
+        params["m"] = tsq
+        match = f"p.search_vector @@ {_TSQ.format(name='m')}"
+        where = " AND ".join([match, *filter_clauses(q, params, with_excludes=False)])
+        n = conn.execute(
+            text(
+                f"SELECT count(*) FROM (SELECT 1 FROM papers p WHERE {where}"
+                f" LIMIT {COUNT_CAP + 1}) AS t"
+            ),
+            params,
+        ).scalar_one()
+        page = KeywordPage(total=min(n, COUNT_CAP), total_exact=n <= COUNT_CAP)
+        if n == 0:
+            return page
+        if sort == "date":
+            if n <= COUNT_CAP:
+                sql = (
+                    f"SELECT p.id FROM papers p WHERE {where}"
+                    " ORDER BY p.published DESC NULLS LAST, p.id DESC"
+                    " LIMIT :limit OFFSET :offset"
+                )
+            else:
+                page.approximate = True
+                sql = (
+                    f"SELECT id FROM (SELECT p.id, p.published FROM papers p WHERE {where}"
+                    f" ORDER BY p.id {_direction(q)} LIMIT {CANDIDATES}) AS c"
+                    " ORDER BY published DESC NULLS LAST, id DESC LIMIT :limit OFFSET :offset"
+                )
+            rows = conn.execute(text(sql), params).all()
+            page.hits = [KeywordHit(int(r[0]), 0.0) for r in rows]
+            return page
+        rank = _RANK.format(q=_TSQ.format(name="m"))
+        if n <= CANDIDATES:
+            sql = (
+                f"SELECT p.id, {rank} AS s FROM papers p WHERE {where}"
+                " ORDER BY s DESC, p.id DESC LIMIT :limit OFFSET :offset"
+            )
+        else:
+            page.approximate = True
+            sql = (
+                f"SELECT id, s FROM (SELECT p.id, {rank} AS s FROM papers p WHERE {where}"
+                f" ORDER BY p.id {_direction(q)} LIMIT {CANDIDATES}) AS c"
+                " ORDER BY s DESC, id DESC LIMIT :limit OFFSET :offset"
+            )
+        rows = conn.execute(text(sql), params).all()
+        page.hits = [KeywordHit(int(r[0]), round(float(r[1]), 6)) for r in rows]
+        return page
+
+    def _filters_only(self, conn: Connection, q: Query, params: dict[str, Any]) -> KeywordPage:
+        clauses = filter_clauses(q, params, with_excludes=True)
+        where = " AND ".join(clauses) or "TRUE"
+        n = conn.execute(
+            text(
+                f"SELECT count(*) FROM (SELECT 1 FROM papers p WHERE {where}"
+                f" LIMIT {COUNT_CAP + 1}) AS t"
+            ),
+            params,
+        ).scalar_one()
+        rows = conn.execute(
+            text(
+                f"SELECT p.id FROM papers p WHERE {where}"
+                " ORDER BY p.published DESC NULLS LAST, p.id DESC LIMIT :limit OFFSET :offset"
+            ),
+            params,
+        ).all()
+        return KeywordPage(
+            hits=[KeywordHit(int(r[0]), 0.0) for r in rows],
+            total=min(n, COUNT_CAP),
+            total_exact=n <= COUNT_CAP,
+        )
+
+    def highlights(self, conn: Connection, q: Query, ids: list[int]) -> dict[int, Highlight]:
+        tsq = tsquery_text(q.include)
+        if tsq is None:
+            return {}
+        query = _TSQ.format(name="m")
+        sql = (
+            f"SELECT p.id, ts_headline('english', p.title, {query}, :topts),"
+            f" ts_headline('english', p.abstract, {query}, :aopts)"
+            f" FROM papers p WHERE p.id IN ({_ids_list(ids)})"
+        )
+        params = {"m": tsq, "topts": _TITLE_OPTS, "aopts": _HEADLINE_OPTS}
+        rows = conn.execute(text(sql), params).all()
+        out: dict[int, Highlight] = {}
+        for pid, title, snippet in rows:
+            snippet = snippet or ""
+            out[int(pid)] = Highlight(marked_to_html(title), marked_to_html(snippet))
+        return out
+
+    def filter_ids(self, conn: Connection, q: Query, ids: list[int]) -> set[int]:
+        params: dict[str, Any] = {}
+        clauses = [f"p.id IN ({_ids_list(ids)})", *filter_clauses(q, params, with_excludes=True)]
+        fielded = tuple(t for t in q.include if t.field != "any")
+        req = tsquery_text(fielded)
+        if req:
+            params["req"] = req
+            clauses.append(f"p.search_vector @@ {_TSQ.format(name='req')}")
+        sql = f"SELECT p.id FROM papers p WHERE {' AND '.join(clauses)}"
+        return {int(r[0]) for r in conn.execute(text(sql), params)}

@@ -1,0 +1,216 @@
+"""Keyword search on SQLite: FTS5 (table papers_fts, migration 0002), bm25() with column
+weights, snippet()/highlight() with private markers turned into safe HTML.
+
+Every MATCH expression is generated from the parsed tree: each term becomes a quoted
+FTS5 string of letters and digits, so no user text reaches the FTS5 parser raw.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+
+from paperfeed.search.highlight import CLOSE, OPEN, marked_to_html
+from paperfeed.search.keyword import (
+    CANDIDATES,
+    COUNT_CAP,
+    WEIGHTS,
+    Highlight,
+    KeywordHit,
+    KeywordPage,
+    Sort,
+)
+from paperfeed.search.query import Query, Term
+
+_COLUMN = {"any": None, "title": "title", "author": "authors"}
+_BM25 = "bm25(papers_fts, {}, {}, {})".format(*WEIGHTS)
+SNIPPET_TOKENS = 40
+
+
+def term_expr(term: Term) -> str:
+    """One term as FTS5 syntax: ``"w1 w2"`` (a phrase) or ``{title} : "w"``."""
+    phrase = '"' + " ".join(w.replace('"', "") for w in term.words) + '"'
+    column = _COLUMN[term.field]
+    return f"{{{column}}} : {phrase}" if column else phrase
+
+
+def match_expr(include: tuple[Term, ...], exclude: tuple[Term, ...] = ()) -> str | None:
+    """All of `include` and none of `exclude`; None when there is nothing positive."""
+    if not include:
+        return None
+    expr = " AND ".join(term_expr(t) for t in include)
+    if exclude:
+        expr = f"({expr})" + "".join(f" NOT ({term_expr(t)})" for t in exclude)
+    return expr
+
+
+def any_expr(terms: tuple[Term, ...]) -> str:
+    return " OR ".join(f"({term_expr(t)})" for t in terms)
+
+
+def category_clause(cats: tuple[str, ...], params: dict[str, Any]) -> str:
+    """Any of `cats` in p.categories. The JSON list text is searched for the quoted name
+    (category names are plain ASCII, so their JSON form is exactly '"name"'), which is
+    far cheaper per row than json_each(); an archive (cs) also matches its classes."""
+    conds = []
+    for c in cats:
+        key = f"cat{len(params)}"
+        params[key] = f'"{c}"'
+        conds.append(f"instr(p.categories, :{key}) > 0")
+        if "." not in c:
+            params[key + "p"] = f'"{c}.'
+            conds.append(f"instr(p.categories, :{key}p) > 0")
+    return "(" + " OR ".join(conds) + ")"
+
+
+def filter_clauses(q: Query, params: dict[str, Any], *, with_excludes: bool) -> list[str]:
+    """WHERE clauses on papers `p` for categories and dates (and, when asked, excluded
+    terms as a NOT IN over the index, for queries without positive terms)."""
+    clauses: list[str] = []
+    for negate, cats in ((False, q.categories), (True, q.exclude_categories)):
+        if cats:
+            clause = category_clause(cats, params)
+            clauses.append(f"NOT ({clause})" if negate else clause)
+    if q.date_from:
+        params["date_from"] = q.date_from.isoformat()
+        clauses.append("p.published >= :date_from")
+    if q.date_to:
+        params["date_to"] = q.date_to.isoformat()
+        clauses.append("p.published < :date_to")
+    if with_excludes and q.exclude:
+        params["excl"] = any_expr(q.exclude)
+        clauses.append(
+            "p.id NOT IN (SELECT rowid FROM papers_fts WHERE papers_fts MATCH :excl)"
+        )
+    return clauses
+
+
+def _direction(q: Query) -> str:
+    """Which end of the index to take candidates from: the newest papers, unless the query
+    asks only for papers before a date (then the oldest are nearer)."""
+    return "ASC" if q.date_to and not q.date_from else "DESC"
+
+
+def _ids_list(ids: list[int]) -> str:
+    return ",".join(str(int(i)) for i in ids)
+
+
+class SQLiteKeyword:
+    def search(
+        self, conn: Connection, q: Query, *, limit: int, offset: int, sort: Sort
+    ) -> KeywordPage:
+        params: dict[str, Any] = {"limit": limit, "offset": offset}
+        m = match_expr(q.include, q.exclude)
+        if m is None:
+            return self._filters_only(conn, q, params)
+        params["m"] = m
+        filters = filter_clauses(q, params, with_excludes=False)
+        # CROSS JOIN keeps the index as the outer loop (a probe per paper is far slower).
+        join = " CROSS JOIN papers p ON p.id = papers_fts.rowid" if filters else ""
+        where = " AND ".join(["papers_fts MATCH :m", *filters])
+        base = f"FROM papers_fts{join} WHERE {where}"
+
+        n = conn.execute(
+            text(f"SELECT count(*) FROM (SELECT 1 {base} LIMIT {COUNT_CAP + 1})"), params
+        ).scalar_one()
+        page = KeywordPage(total=min(n, COUNT_CAP), total_exact=n <= COUNT_CAP)
+        if n == 0:
+            return page
+
+        if sort == "date":
+            if n <= COUNT_CAP:
+                sql = (
+                    f"SELECT papers_fts.rowid FROM papers_fts CROSS JOIN papers p"
+                    f" ON p.id = papers_fts.rowid WHERE {where}"
+                    " ORDER BY p.published DESC, p.id DESC LIMIT :limit OFFSET :offset"
+                )
+            else:
+                # Too many to sort: the newest-added matches, sorted by date.
+                page.approximate = True
+                sql = (
+                    f"SELECT id FROM (SELECT p.id AS id, p.published AS pub FROM papers_fts"
+                    f" CROSS JOIN papers p ON p.id = papers_fts.rowid WHERE {where}"
+                    f" ORDER BY papers_fts.rowid {_direction(q)} LIMIT {CANDIDATES})"
+                    " ORDER BY pub DESC, id DESC LIMIT :limit OFFSET :offset"
+                )
+            rows = conn.execute(text(sql), params).all()
+            page.hits = [KeywordHit(int(r[0]), 0.0) for r in rows]
+            return page
+
+        if n <= CANDIDATES:
+            sql = (
+                f"SELECT papers_fts.rowid, {_BM25} AS s {base}"
+                " ORDER BY s, papers_fts.rowid DESC LIMIT :limit OFFSET :offset"
+            )
+        else:
+            # Ranking every match of a very common word costs a bm25() call each; rank
+            # the newest CANDIDATES matches instead.
+            page.approximate = True
+            sql = (
+                f"SELECT rowid, s FROM (SELECT papers_fts.rowid AS rowid, {_BM25} AS s {base}"
+                f" ORDER BY papers_fts.rowid {_direction(q)} LIMIT {CANDIDATES})"
+                " ORDER BY s, rowid DESC LIMIT :limit OFFSET :offset"
+            )
+        rows = conn.execute(text(sql), params).all()
+        # bm25() is lower-is-better; report higher-is-better.
+        page.hits = [KeywordHit(int(r[0]), round(-float(r[1]), 6)) for r in rows]
+        return page
+
+    def _filters_only(self, conn: Connection, q: Query, params: dict[str, Any]) -> KeywordPage:
+        clauses = filter_clauses(q, params, with_excludes=True)
+        where = " AND ".join(clauses) or "1 = 1"
+        n = conn.execute(
+            text(
+                f"SELECT count(*) FROM (SELECT 1 FROM papers p WHERE {where}"
+                f" LIMIT {COUNT_CAP + 1})"
+            ),
+            params,
+        ).scalar_one()
+        rows = conn.execute(
+            text(
+                f"SELECT p.id FROM papers p WHERE {where}"
+                " ORDER BY p.published DESC, p.id DESC LIMIT :limit OFFSET :offset"
+            ),
+            params,
+        ).all()
+        return KeywordPage(
+            hits=[KeywordHit(int(r[0]), 0.0) for r in rows],
+            total=min(n, COUNT_CAP),
+            total_exact=n <= COUNT_CAP,
+        )
+
+    def highlights(self, conn: Connection, q: Query, ids: list[int]) -> dict[int, Highlight]:
+        m = match_expr(q.include)
+        if m is None:
+            return {}
+        sql = (
+            f"SELECT papers_fts.rowid, highlight(papers_fts, 0, :o, :c),"
+            f" snippet(papers_fts, 2, :o, :c, '…', {SNIPPET_TOKENS})"
+            f" FROM papers_fts WHERE papers_fts MATCH :m"
+            f" AND papers_fts.rowid IN ({_ids_list(ids)})"
+        )
+        rows = conn.execute(text(sql), {"m": m, "o": OPEN, "c": CLOSE}).all()
+        return {
+            int(r[0]): Highlight(marked_to_html(r[1]), marked_to_html(r[2])) for r in rows
+        }
+
+    def filter_ids(self, conn: Connection, q: Query, ids: list[int]) -> set[int]:
+        params: dict[str, Any] = {}
+        clauses = [f"p.id IN ({_ids_list(ids)})", *filter_clauses(q, params, with_excludes=False)]
+        fielded = tuple(t for t in q.include if t.field != "any")
+        if fielded:
+            params["req"] = match_expr(fielded)
+            clauses.append(
+                "p.id IN (SELECT rowid FROM papers_fts WHERE papers_fts MATCH :req"
+                f" AND rowid IN ({_ids_list(ids)}))"
+            )
+        if q.exclude:
+            params["excl"] = any_expr(q.exclude)
+            clauses.append(
+                "p.id NOT IN (SELECT rowid FROM papers_fts WHERE papers_fts MATCH :excl"
+                f" AND rowid IN ({_ids_list(ids)}))"
+            )
+        sql = f"SELECT p.id FROM papers p WHERE {' AND '.join(clauses)}"
+        return {int(r[0]) for r in conn.execute(text(sql), params)}
