@@ -100,6 +100,7 @@ class PoliteClient:
         self.on_retry = on_retry
         self.stats = FetchStats()
         self._last_end: float | None = None
+        self._pause = 0.0
         self._http = httpx.Client(
             headers={"User-Agent": user_agent, "Accept-Encoding": "gzip, deflate"},
             timeout=timeout,
@@ -120,8 +121,14 @@ class PoliteClient:
 
     # -- timing ---------------------------------------------------------------------
 
+    def pause(self, seconds: float | None = None) -> None:
+        """Make the next request wait longer (``backoff`` by default), e.g. after a
+        valid answer that is worth asking again later."""
+        self._pause = max(self._pause, self.backoff if seconds is None else seconds)
+
     def _wait(self, at_least: float = 0.0) -> None:
         """Sleep until ``max(interval, at_least)`` has passed since the last request."""
+        at_least, self._pause = max(at_least, self._pause), 0.0
         if self._last_end is None:
             gap = at_least
         else:
