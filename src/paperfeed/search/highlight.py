@@ -3,12 +3,14 @@ match markers in <mark>. Pure functions."""
 
 from __future__ import annotations
 
+import re
 from html import escape
 
 # Private-use characters: the engines put these around matches. Stored text never
 # legitimately contains them, and if it does they are dropped, not trusted.
 OPEN = "\ue000"
 CLOSE = "\ue001"
+_SPACES = re.compile(r"\s+")
 
 
 def marked_to_html(text: str | None) -> str:
@@ -33,7 +35,8 @@ def marked_to_html(text: str | None) -> str:
     out.append(escape("".join(buf), quote=True))
     if inside:
         out.append("</mark>")
-    return "".join(out).replace("<mark></mark>", "")
+    # Runs of whitespace (hard wraps, tags PostgreSQL's ts_headline dropped) become one space.
+    return _SPACES.sub(" ", "".join(out).replace("<mark></mark>", "")).strip()
 
 
 def plain_snippet(text: str | None, limit: int = 240) -> str:

@@ -31,7 +31,12 @@ _LABEL = {"any": "", "title": ":A", "author": ":B"}
 _RANK_WEIGHTS = "{0.0, %s, %s, %s}" % (  # noqa: UP031
     WEIGHTS[2] / WEIGHTS[0], WEIGHTS[1] / WEIGHTS[0], 1.0
 )
-_RANK = f"ts_rank_cd('{_RANK_WEIGHTS}'::float4[], p.search_vector, {{q}}, 1)"
+
+
+def _rank(tsq: str) -> str:
+    return f"ts_rank_cd('{_RANK_WEIGHTS}'::float4[], p.search_vector, {tsq}, 1)"
+
+
 _TSQ = "to_tsquery('english', :{name})"
 _HEADLINE_OPTS = (
     f'StartSel="{OPEN}", StopSel="{CLOSE}", MaxWords=40, MinWords=15, MaxFragments=2,'
@@ -139,7 +144,7 @@ class PostgresKeyword:
             rows = conn.execute(text(sql), params).all()
             page.hits = [KeywordHit(int(r[0]), 0.0) for r in rows]
             return page
-        rank = _RANK.format(q=_TSQ.format(name="m"))
+        rank = _rank(_TSQ.format(name="m"))
         if n <= CANDIDATES:
             sql = (
                 f"SELECT p.id, {rank} AS s FROM papers p WHERE {where}"
