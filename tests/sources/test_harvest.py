@@ -130,11 +130,9 @@ def test_interrupted_oai_harvest_resumes_from_the_saved_token(
 ) -> None:
     responder = OaiServer()
     responder.token_down = True
-    with (
-        serve(responder) as server,
-        pytest.raises(SourceError, match="giving up after 4 attempts: network error"),
-    ):
-        run_oai(engine, client, server.url)
+    with serve(responder) as server:
+        with pytest.raises(SourceError, match="giving up after 4 attempts: network error"):
+            run_oai(engine, client, server.url)
         assert paper_count(engine) == 5
         saved = progress.load(engine, "oai", oai_key(server.url))
         assert saved is not None and saved["token"] == TOKEN and saved["size"] == 1162
@@ -212,10 +210,11 @@ def test_api_pages_through_all_results(engine: Engine, client: PoliteClient) -> 
 def test_api_max_results_and_resume_after_failure(engine: Engine, client: PoliteClient) -> None:
     responder = ApiServer()
     responder.down_from = 30
-    with serve(responder) as server, pytest.raises(SourceError):
-        harvest.harvest_arxiv_api(
-            engine, client, query=QUERY, base_url=server.url, page_size=15, max_results=50
-        )
+    with serve(responder) as server:
+        with pytest.raises(SourceError):
+            harvest.harvest_arxiv_api(
+                engine, client, query=QUERY, base_url=server.url, page_size=15, max_results=50
+            )
         assert paper_count(engine) == 30
         responder.down_from = None
         seen = len(server.requests)
@@ -285,11 +284,9 @@ def test_rss_stores_the_listing_and_features_new_papers_matching_rules(
 def test_rss_error_feed_and_empty_feed(engine: Engine, client: PoliteClient) -> None:
     error = (FIXTURES / "arxiv_rss_2024_error_bad_archive.xml").read_bytes()
     empty = (FIXTURES / "arxiv_rss_2024_empty_test_archive.xml").read_bytes()
-    with (
-        serve(lambda req: Reply(body=error if "astroph" in req.path else empty)) as server,
-        pytest.raises(SourceError, match="Bad archive 'astroph'"),
-    ):
-        harvest.harvest_rss(engine, client, categories=["astroph"], base_url=server.url)
+    with serve(lambda req: Reply(body=error if "astroph" in req.path else empty)) as server:
+        with pytest.raises(SourceError, match="Bad archive 'astroph'"):
+            harvest.harvest_rss(engine, client, categories=["astroph"], base_url=server.url)
         report = harvest.harvest_rss(
             engine,
             client,

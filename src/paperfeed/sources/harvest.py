@@ -133,7 +133,9 @@ def harvest_oai(
         params = {"verb": "ListRecords", "resumptionToken": token} if token else first_params
         before = client.stats.retries
         try:
-            parsed = client.fetch(base_url, oai_pmh.parse, params)
+            parsed = client.fetch(
+                base_url, oai_pmh.parse, params, label=f"OAI page {report.pages + 1}"
+            )
         except SourceError as exc:
             _sync_retries(client, report, before)
             if exc.code == "badResumptionToken" and report.resumed and not retried_token:
@@ -231,7 +233,9 @@ def harvest_arxiv_api(
         }
         before = client.stats.retries
         try:
-            parsed = client.fetch(base_url, arxiv_atom.parse, params)
+            parsed = client.fetch(
+                base_url, arxiv_atom.parse, params, label=f"API results from {start}"
+            )
         finally:
             _sync_retries(client, report, before)
         total = parsed.total_results
@@ -296,7 +300,7 @@ def harvest_rss(
     key = url
     before = client.stats.retries
     try:
-        parsed = client.fetch(url, arxiv_rss.parse)
+        parsed = client.fetch(url, arxiv_rss.parse, label=f"RSS {'+'.join(categories)}")
     finally:
         _sync_retries(client, report, before)
     day = parsed.announce_day

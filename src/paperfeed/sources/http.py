@@ -155,6 +155,8 @@ class PoliteClient:
         url: str,
         parse: Callable[[bytes, str], T],
         params: Mapping[str, str | int] | None = None,
+        *,
+        label: str | None = None,
     ) -> T:
         """GET ``url`` and parse the body, retrying what is worth retrying.
 
@@ -162,7 +164,7 @@ class PoliteClient:
         with ``retryable`` set (truncated XML) are fetched again. HTTP 400 bodies are
         parsed too (the arXiv API explains its errors in an Atom feed).
         """
-        label = url
+        label = label or url
         delay = 0.0
         attempt = 0
         while True:
