@@ -40,8 +40,8 @@ def index_missing(
 ) -> int:
     """Embed every paper that has no current vector and update the ANN index; returns how
     many papers were embedded. `progress(done, total)` is called after every batch."""
-    name = model or settings.embedding_model
-    embedder = get_embedder(name, settings.data_dir)
+    embedder = get_embedder(model or settings.embedding_model)
+    name = embedder.key  # what the vectors are stored and indexed under
     path = vi.index_path(settings, name)
     if rebuild:
         with write_session(engine) as session:

@@ -18,7 +18,7 @@ from sqlalchemy import text as sql_text
 
 from paperfeed.config import Settings
 from paperfeed.search import vector_index as vi
-from paperfeed.search.embedder import ModelUnavailable, clean_text, get_embedder
+from paperfeed.search.embedder import ModelUnavailable, clean_text, get_embedder, storage_key
 
 MAX_K = 1000
 
@@ -38,7 +38,7 @@ def semantic_search(
     model = settings.embedding_model
     query = clean_text(text or "")
     k = max(0, min(int(k), MAX_K))
-    searcher = vi.open_searcher(vi.index_path(settings, model))
+    searcher = vi.open_searcher(vi.index_path(settings, storage_key(model)))
     if searcher is None or len(searcher) == 0:
         raise SemanticUnavailable(
             f"no semantic index for model {model!r} yet: run `paperfeed index`"
@@ -46,7 +46,7 @@ def semantic_search(
     if not query or k == 0:
         return []
     try:
-        embedder = get_embedder(model, settings.data_dir)
+        embedder = get_embedder(model)
     except ModelUnavailable as exc:
         raise SemanticUnavailable(str(exc)) from None
     vector = embedder.encode([query])[0]
