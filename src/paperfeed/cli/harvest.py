@@ -81,6 +81,7 @@ def _progress(quiet: bool, label: str) -> Iterator[Callable[[object], None]]:
 def _run(name: str, quiet: bool, job: Callable[..., object], *, resumable: bool = True) -> None:
     """Run a harvest job with the polite client; print the report; exit with its code."""
     from paperfeed.sources.errors import SourceError
+    from paperfeed.sources.gate import file_gate
     from paperfeed.sources.harvest import HarvestReport
     from paperfeed.sources.http import PoliteClient
 
@@ -95,7 +96,10 @@ def _run(name: str, quiet: bool, job: Callable[..., object], *, resumable: bool 
                 soft_wrap=True,
             )
 
-    client = PoliteClient(settings.user_agent, settings.request_interval, on_retry=on_retry)
+    gate = file_gate(settings.data_dir / "arxiv-requests.lock")
+    client = PoliteClient(
+        settings.user_agent, settings.request_interval, on_retry=on_retry, gate=gate
+    )
     try:
         with client, _progress(quiet, name) as on_page:
             report = job(engine, client, settings, on_page)

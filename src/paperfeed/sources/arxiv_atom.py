@@ -20,6 +20,7 @@ from paperfeed.ids import InvalidArxivId, parse_arxiv_id
 from paperfeed.records import PaperRecord, RejectedRecord, VersionRecord
 from paperfeed.sources.base import Parsed
 from paperfeed.sources.errors import SourceError
+from paperfeed.sources.snapshot import is_withdrawn
 from paperfeed.sources.taxonomy import clean_categories
 from paperfeed.sources.xml import (
     element_snippet,
@@ -75,6 +76,7 @@ def parse_entry(entry: etree._Element, location: str) -> PaperRecord | RejectedR
     primary = primary_el.get("term") if primary_el is not None else None
     terms = [c.get("term") or "" for c in entry.findall(f"{_A}category")]
     categories = clean_categories(terms, primary)
+    comments = fold_or_none(text_of(entry.find(f"{_X}comment")))
     versions: list[VersionRecord] = []
     if aid.version is not None:
         if published is not None:
@@ -91,9 +93,10 @@ def parse_entry(entry: etree._Element, location: str) -> PaperRecord | RejectedR
         version=aid.version,
         published=published.date() if published else None,
         updated=updated.date() if updated else None,
-        comments=fold_or_none(text_of(entry.find(f"{_X}comment"))),
+        comments=comments,
         journal_ref=fold_or_none(text_of(entry.find(f"{_X}journal_ref"))),
         doi=fold_or_none(text_of(entry.find(f"{_X}doi"))),
+        withdrawn=is_withdrawn(comments),
         versions=versions,
         location=location,
     )

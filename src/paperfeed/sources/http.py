@@ -7,7 +7,9 @@ API, OAI-PMH and RSS together, and throttles with ``503`` plus ``Retry-After``.
 - sends every request through one ``httpx.Client`` limited to one connection, with
   a descriptive User-Agent;
 - waits at least ``interval`` seconds after the end of one request before the next
-  (and before any retry);
+  (and before any retry), counting the requests of every client that shares its
+  :class:`~paperfeed.sources.gate.RequestGate` (this process by default; the CLI
+  uses a lock file in the data directory, so concurrent commands count together);
 - honours ``Retry-After`` on 503/429 (seconds or an HTTP date), and gives up with a
   clear error when the server asks for more than ``max_wait`` seconds;
 - retries network errors, 5xx answers and unparseable (e.g. truncated) bodies with
@@ -30,6 +32,7 @@ from typing import Protocol, TypeVar
 import httpx
 
 from paperfeed.sources.errors import Forbidden, SourceError
+from paperfeed.sources.gate import RequestGate, process_gate
 
 T = TypeVar("T")
 
@@ -90,6 +93,7 @@ class PoliteClient:
         clock: Clock | None = None,
         on_retry: Callable[[str, float], None] | None = None,
         transport: httpx.BaseTransport | None = None,
+        gate: RequestGate | None = None,
     ) -> None:
         self.interval = max(0.0, interval)
         self.retries = retries
@@ -98,6 +102,7 @@ class PoliteClient:
         self.max_wait = max_wait
         self.clock: Clock = clock or SystemClock()
         self.on_retry = on_retry
+        self.gate = gate if gate is not None else process_gate()
         self.stats = FetchStats()
         self._last_end: float | None = None
         self._pause = 0.0
@@ -134,6 +139,7 @@ class PoliteClient:
         else:
             elapsed = self.clock.monotonic() - self._last_end
             gap = max(self.interval, at_least) - elapsed
+        gap = max(gap, self.gate.wait_needed(self.interval))
         if gap > 0:
             self.stats.waited += gap
             self.clock.sleep(gap)
@@ -141,12 +147,14 @@ class PoliteClient:
     def _send(
         self, url: str, params: Mapping[str, str | int] | None, at_least: float
     ) -> httpx.Response:
-        self._wait(at_least)
-        self.stats.requests += 1
-        try:
-            return self._http.get(url, params=params)
-        finally:
-            self._last_end = self.clock.monotonic()
+        with self.gate:
+            self._wait(at_least)
+            self.stats.requests += 1
+            try:
+                return self._http.get(url, params=params)
+            finally:
+                self._last_end = self.clock.monotonic()
+                self.gate.mark_end()
 
     # -- fetching -------------------------------------------------------------------
 
