@@ -32,11 +32,15 @@ def serve(
     port: int | None = typer.Option(None, "--port", "-p", help="Port (default: settings)."),
     workers: int = typer.Option(1, "--workers", "-w", min=1, max=64,
                                 help="Worker processes (use several with PostgreSQL)."),
+    page_cache: float = typer.Option(
+        1.0, "--page-cache", min=0, max=3600,
+        help="Seconds an anonymous page view may be reused (0: render every request).",
+    ),
 ) -> None:
     """Serve the web app on the configured database."""
     import uvicorn
 
-    from paperfeed.web.app import create_app
+    from paperfeed.web.app import PAGE_CACHE_ENV, create_app
 
     settings = get_settings(host=host, port=port)
     problem = settings.secret_key_problem()
@@ -50,11 +54,13 @@ def serve(
     common = {"host": settings.host, "port": settings.port, "server_header": False,
               "log_level": "info"}
     if workers == 1:
-        uvicorn.run(create_app(settings, engine), **common)  # type: ignore[arg-type]
+        app = create_app(settings, engine, page_cache_seconds=page_cache)
+        uvicorn.run(app, **common)  # type: ignore[arg-type]
         return
     engine.dispose()
     if state.config_file is not None:
         os.environ["PAPERFEED_CONFIG"] = str(state.config_file)
+    os.environ[PAGE_CACHE_ENV] = str(page_cache)
     uvicorn.run("paperfeed.web.app:app_from_environment", factory=True, workers=workers,
                 **common)  # type: ignore[arg-type]
 
@@ -105,8 +111,8 @@ def demo(
 
     console.print(f"serving the demo on http://127.0.0.1:{port}  (Ctrl+C to stop)",
                   highlight=False, soft_wrap=True)
-    uvicorn.run(create_app(settings, engine), host="127.0.0.1", port=port, server_header=False,
-                log_level="info")
+    app = create_app(settings, engine, page_cache_seconds=1.0)
+    uvicorn.run(app, host="127.0.0.1", port=port, server_header=False, log_level="info")
 
 
 def register(app: typer.Typer) -> None:

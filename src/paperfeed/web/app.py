@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from paperfeed import __version__
 from paperfeed.config import Settings
 from paperfeed.storage.engine import make_engine, session_factory
+from paperfeed.web.pagecache import PageCacheMiddleware
 from paperfeed.web.security import SECURITY_HEADERS, SecurityHeadersMiddleware
 from paperfeed.web.templating import render
 
@@ -73,8 +74,13 @@ async def _server_error(request: Request, exc: Exception) -> Response:
     )
 
 
-def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
-    """Build the web application on `engine` (or one made from `settings.database_url`)."""
+def create_app(
+    settings: Settings, engine: Engine | None = None, *, page_cache_seconds: float = 0.0
+) -> FastAPI:
+    """Build the web application on `engine` (or one made from `settings.database_url`).
+
+    `page_cache_seconds` > 0 serves anonymous page views from a per-process micro-cache
+    (see :mod:`paperfeed.web.pagecache`); `serve` turns it on, tests leave it off."""
     from paperfeed.api.search import router as api_search_router
     from paperfeed.web import pages
     from paperfeed.web.search import router as search_router
@@ -90,6 +96,8 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.state.sessions = session_factory(app.state.engine)
 
     app.add_middleware(SecurityHeadersMiddleware)
+    if page_cache_seconds > 0:  # outermost, so cached responses keep their headers
+        app.add_middleware(PageCacheMiddleware, seconds=page_cache_seconds)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(Exception, _server_error)
@@ -102,8 +110,13 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     return app
 
 
+PAGE_CACHE_ENV = "PAPERFEED_SERVE_PAGE_CACHE"
+
+
 def app_from_environment() -> FastAPI:
     """The app from `load_settings()`: the factory uvicorn's worker processes import."""
+    import os
+
     from paperfeed.config import load_settings
 
-    return create_app(load_settings())
+    return create_app(load_settings(), page_cache_seconds=float(os.environ.get(PAGE_CACHE_ENV, 0)))

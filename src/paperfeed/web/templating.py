@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
 from paperfeed.ids import abs_url, pdf_url
 from paperfeed.text import shorten_authors
@@ -36,6 +37,30 @@ def plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
+# Rendered cards, keyed on everything _card.html shows (see render_card).
+_CARDS: dict[tuple[Any, ...], str] = {}
+_MAX_CARDS = 8192
+
+
+def render_card(paper: Any, rank: int | None = None, **extra: Any) -> Markup:
+    """One paper card (``_card.html``), reused while the shown fields are unchanged.
+
+    The key holds every field the card shows; anything else a card should depend on
+    (per-user state, say) must be passed in ``extra`` so it is part of the key."""
+    key = (
+        rank, paper.arxiv_id, paper.title, paper.abstract, tuple(paper.authors or ()),
+        tuple(paper.categories or ()), bool(paper.withdrawn), paper.vote_count,
+        paper.comment_count, tuple(sorted(extra.items())),
+    )
+    html = _CARDS.get(key)
+    if html is None:
+        html = environment().get_template("_card.html").render(paper=paper, rank=rank, **extra)
+        if len(_CARDS) >= _MAX_CARDS:
+            _CARDS.clear()
+        _CARDS[key] = html
+    return Markup(html)
+
+
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     env = Environment(
@@ -52,6 +77,7 @@ def environment() -> Environment:
     env.globals["abs_url"] = abs_url
     env.globals["pdf_url"] = pdf_url
     env.globals["plural"] = plural
+    env.globals["card"] = render_card
     return env
 
 
