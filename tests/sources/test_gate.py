@@ -10,7 +10,6 @@ import sys
 import threading
 
 import pytest
-
 from sqlalchemy import Engine, func, select
 
 from paperfeed.sources import arxiv_atom
