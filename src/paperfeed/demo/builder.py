@@ -11,11 +11,12 @@ from datetime import date, datetime, time, timedelta
 from importlib import resources
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
-from paperfeed.records import PaperRecord
+from paperfeed.ingest.upsert import upsert_records
+from paperfeed.records import PaperRecord, VersionRecord
 from paperfeed.storage.engine import write_session
-from paperfeed.storage.models import Comment, DailyEntry, Paper, PaperVersion, User, Vote
+from paperfeed.storage.models import Comment, DailyEntry, Paper, User, Vote
 
 DEMO_DAYS = (
     date(2024, 11, 22),
@@ -76,16 +77,7 @@ def to_record(data: dict[str, Any]) -> PaperRecord:
         doi=data.get("doi"),
         license=data.get("license"),
         withdrawn=bool(data.get("withdrawn")),
-    )
-
-
-def _paper(rec: PaperRecord) -> Paper:
-    return Paper(
-        arxiv_id=rec.id, version=rec.version or 1, title=rec.title, abstract=rec.abstract,
-        authors=rec.authors, primary_category=rec.primary_category, categories=rec.categories,
-        comments=rec.comments, journal_ref=rec.journal_ref, doi=rec.doi, license=rec.license,
-        published=rec.published, updated=rec.updated, withdrawn=rec.withdrawn, links={},
-        vote_count=0, upstream_upvotes=0, comment_count=0,
+        versions=[VersionRecord(version=v) for v in range(1, int(data.get("version") or 1) + 1)],
     )
 
 
@@ -93,9 +85,13 @@ def build_demo(engine: Engine) -> DemoReport:
     """Load the demo into `engine`'s (empty, migrated) database."""
     rng = random.Random(SEED)
     records = [to_record(d) for d in load_papers()]
+    # The papers go in exactly as an import would store them.
+    upsert_records(engine, records)
     with write_session(engine) as session:
-        papers = [_paper(rec) for rec in records]
-        session.add_all(papers)
+        ids = [rec.id for rec in records]
+        papers = list(
+            session.scalars(select(Paper).where(Paper.arxiv_id.in_(ids)).order_by(Paper.arxiv_id))
+        )
         users = [
             User(username=f"demo-{name}", display_name=f"{name.title()} (demo)",
                  created_at=datetime(2024, 11, 1, 9, 0))
@@ -103,9 +99,6 @@ def build_demo(engine: Engine) -> DemoReport:
         ]
         session.add_all(users)
         session.flush()
-        session.add_all(
-            PaperVersion(paper_id=p.id, version=v) for p in papers for v in range(1, p.version + 1)
-        )
 
         order = list(papers)
         rng.shuffle(order)
