@@ -9,6 +9,7 @@ keyword and the response says so. A pasted arXiv id or URL returns that paper.
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 from typing import Literal
@@ -26,6 +27,8 @@ from paperfeed.storage.models import Paper
 Mode = Literal["hybrid", "keyword", "semantic"]
 SortOrder = Literal["relevance", "date"]
 MatchedBy = Literal["keyword", "semantic", "both"]
+log = logging.getLogger(__name__)
+
 MODES: tuple[str, ...] = ("hybrid", "keyword", "semantic")
 SORTS: tuple[str, ...] = ("relevance", "date")
 
@@ -117,6 +120,9 @@ def _semantic(
         hits = semantic_search(engine, settings, q.text(), k)
     except SemanticUnavailable as exc:
         return None, str(exc)
+    except Exception:  # a broken semantic index must not take keyword search down with it
+        log.exception("semantic search failed for %r", q.text()[:200])
+        return None, "it failed; the error has been logged"
     required = keyword.required_terms(q)
     if required.include or required.exclude or required.has_filters:
         with engine.connect() as conn:
@@ -223,7 +229,9 @@ def search(
             sem_hits, why = _semantic(engine, settings, q, k)
             if sem_hits is None:
                 resp.mode_used = "keyword"
-                resp.notices.append(f"Semantic search is unavailable ({why}); showing keyword results.")
+                resp.notices.append(
+                    f"Semantic search is unavailable ({why}); showing keyword results."
+                )
 
         with engine.connect() as conn:
             if sem_hits is None or mode == "hybrid":
