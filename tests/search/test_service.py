@@ -54,7 +54,7 @@ def test_hybrid_without_a_semantic_index_degrades_and_says_so(
         resp = search(engine, settings, "sparse", mode=mode)
         assert resp.mode == mode and resp.mode_used == "keyword"
         assert any("Semantic search is unavailable" in n for n in resp.notices)
-        assert [r.id for r in resp.results][0] == "2401.00001"
+        assert resp.results[0].id == "2401.00001"
         assert all(r.matched_by == "keyword" for r in resp.results)
 
 
