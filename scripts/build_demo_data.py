@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Build the bundled demo papers (src/paperfeed/demo/data/papers.jsonl) from a real arXiv
-RSS listing. Run once by a developer; the package only reads the output.
+RSS listing (parsed by paperfeed.sources.arxiv_rss). Run once by a developer; the package
+only reads the output.
 
-    python scripts/build_demo_data.py /path/to/arxiv_rss_2024-11-28_all_archives_1504items.xml
+    .venv/bin/python scripts/build_demo_data.py PATH/arxiv_rss_2024-11-28_all_archives_1504items.xml
 
 arXiv metadata is CC0 (https://arxiv.org/help/license). The selection is deterministic:
 quotas per subject area, taken in listing order, a few papers with LaTeX in the title
@@ -12,21 +13,15 @@ first, and a few replaced (v2+) papers for variety.
 from __future__ import annotations
 
 import json
-import re
 import sys
 from collections import Counter
-from datetime import date
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
-from lxml import etree
+from paperfeed.records import PaperRecord
+from paperfeed.sources import arxiv_rss
 
 OUT = Path(__file__).resolve().parents[1] / "src" / "paperfeed" / "demo" / "data" / "papers.jsonl"
-NS = {
-    "arxiv": "http://arxiv.org/schemas/atom",
-    "dc": "http://purl.org/dc/elements/1.1/",
-}
 
 # Papers per subject area (by primary category); the total is about 250.
 QUOTAS: dict[str, int] = {
@@ -37,86 +32,28 @@ QUOTAS: dict[str, int] = {
 LATEX_TITLES = 12  # papers with $…$ in the title, chosen first
 REPLACED = 12  # v2+ papers (announce type "replace")
 
-_ACCENTS = {
-    "'": "\u0301", "`": "\u0300", "^": "\u0302", '"': "\u0308", "~": "\u0303", "=": "\u0304",
-    ".": "\u0307", "v": "\u030c", "u": "\u0306", "H": "\u030b", "c": "\u0327", "k": "\u0328",
-}
-_ACCENT_RE = re.compile(r"""\\([`'^"~=.vuHck])\s*(?:\{\\?([A-Za-z])\}|\\?([A-Za-z]))""")
-
-
-def detex_name(name: str) -> str:
-    """`V\\'aclav Vavry\\v{c}uk` -> `Václav Vavryčuk` (common accent commands only)."""
-    import unicodedata
-
-    def repl(m: re.Match[str]) -> str:
-        letter = m.group(2) or m.group(3)
-        letter = {"i": "i", "j": "j"}.get(letter, letter)
-        return unicodedata.normalize("NFC", letter + _ACCENTS[m.group(1)])
-
-    out = _ACCENT_RE.sub(repl, name)
-    out = out.replace("{", "").replace("}", "")
-    return re.sub(r"\s+", " ", out).strip()
-
-
-def split_authors(creator: str) -> list[str]:
-    """Split 'A (Affil, X), B' at top-level commas and drop the affiliations."""
-    names: list[str] = []
-    depth = 0
-    current: list[str] = []
-    for ch in creator:
-        if ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth = max(0, depth - 1)
-        elif ch == "," and depth == 0:
-            names.append("".join(current))
-            current = []
-            continue
-        if depth == 0 and ch != ")":
-            current.append(ch)
-    names.append("".join(current))
-    cleaned = []
-    for raw in names:
-        name = detex_name(raw)
-        name = re.sub(r"^and\s+", "", name)
-        if name:
-            cleaned.append(name)
-    return cleaned
-
-
-def fold(text: str | None) -> str:
-    return re.sub(r"\s+", " ", text or "").strip()
-
-
-def parse_item(item: Any) -> dict[str, Any] | None:
-    desc = item.findtext("description") or ""
-    head = re.match(r"\s*arXiv:(\S+?)v(\d+) Announce Type: (\S+)", desc)
-    if not head:
-        return None
-    arxiv_id, version, announce = head.group(1), int(head.group(2)), head.group(3)
-    abstract = desc.split("Abstract:", 1)[1] if "Abstract:" in desc else ""
-    categories = [c.text.strip() for c in item.findall("category") if c.text]
-    pub = item.findtext("pubDate")
-    announced = parsedate_to_datetime(pub).date() if pub else date(2024, 11, 28)
-    first = announce in ("new", "cross") and version == 1
+def to_json(rec: PaperRecord) -> dict[str, Any]:
+    """A parsed record as canonical paper JSON (the keys of `paperfeed show --json`)."""
+    # A new paper's latest version is v1: it was last updated when it was published.
+    updated = rec.updated or rec.published
     return {
-        "id": arxiv_id,
-        "version": version,
-        "title": fold(item.findtext("title")),
-        "abstract": fold(abstract),
-        "authors": split_authors(item.findtext("dc:creator", namespaces=NS) or ""),
-        "primary_category": categories[0] if categories else None,
-        "categories": categories,
-        # The listing's announcement date; for replacements the v1 date is not in the feed.
-        "published": announced.isoformat() if first else None,
-        "updated": announced.isoformat(),
-        "comments": None,
-        "journal_ref": fold(item.findtext("arxiv:journal_reference", namespaces=NS)) or None,
-        "doi": fold(item.findtext("arxiv:DOI", namespaces=NS)) or None,
-        "license": fold(item.findtext("dc:rights", namespaces=NS)) or None,
-        "withdrawn": False,
+        "id": rec.id,
+        "version": rec.version or 1,
+        "title": rec.title,
+        "abstract": rec.abstract,
+        "authors": rec.authors,
+        "primary_category": rec.primary_category,
+        "categories": rec.categories,
+        # The listing's announcement date for first versions; replacements carry no v1 date.
+        "published": rec.published.isoformat() if rec.published else None,
+        "updated": updated.isoformat() if updated else None,
+        "comments": rec.comments,
+        "journal_ref": rec.journal_ref,
+        "doi": rec.doi,
+        "license": rec.license,
+        "withdrawn": rec.withdrawn,
         "upvotes": 0,
-        "_announce": announce,
+        "_announce": rec.announce_type,
     }
 
 
@@ -158,8 +95,8 @@ def main(argv: list[str]) -> int:
     if len(argv) != 2:
         print(__doc__, file=sys.stderr)
         return 2
-    root = etree.parse(argv[1], etree.XMLParser(resolve_entities=False, no_network=True))
-    papers = [p for p in (parse_item(i) for i in root.iter("item")) if p is not None]
+    parsed = arxiv_rss.parse(Path(argv[1]).read_bytes(), argv[1])
+    papers = [to_json(rec) for rec in parsed.records]
     selected = select(papers)
     OUT.parent.mkdir(parents=True, exist_ok=True)
     with OUT.open("w", encoding="utf-8") as fh:
