@@ -156,3 +156,16 @@ def test_rss_error_feed_is_one_line_exit_1(env: Engine) -> None:
     assert result.exit_code == 1
     assert result.stderr.startswith("error: arXiv RSS error: Bad archive 'astroph'.")
     assert "progress is saved" not in result.stderr
+
+
+def test_oai_without_from_continues_where_the_last_harvest_ended(env: Engine) -> None:
+    with serve(oai_responder([False])) as server:  # type: ignore[arg-type]
+        assert runner.invoke(app, [*OAI_ARGS, "--base-url", server.url]).exit_code == 0
+        seen = len(server.requests)
+        args = ["harvest", "oai", "--set", "cs", "--metadata-prefix", "oai_dc"]
+        result = runner.invoke(app, [*args, "--base-url", server.url])
+        first = server.requests[seen]
+    assert result.exit_code == 0, result.output
+    # The last page answered on 2015-04-24 (the recorded responseDate).
+    assert first.params["from"] == "2015-04-24"
+    assert "0 added" in result.stdout and "15 unchanged" in result.stdout

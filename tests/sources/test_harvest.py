@@ -13,7 +13,7 @@ from paperfeed.config import DailyRules
 from paperfeed.sources import harvest, progress
 from paperfeed.sources.errors import Forbidden, SourceError
 from paperfeed.sources.http import PoliteClient
-from paperfeed.storage.models import DailyEntry, Paper
+from paperfeed.storage.models import DailyEntry, Paper, PaperVersion
 from tests.conftest import FIXTURES
 from tests.sources.harvest_pages import (
     TOKEN,
@@ -295,4 +295,53 @@ def test_rss_error_feed_and_empty_feed(engine: Engine, client: PoliteClient) -> 
             rules=DailyRules(categories=["test"]),
         )
     assert report.pages == 1 and report.records == 0 and report.complete
+    assert paper_count(engine) == 0
+
+
+# -- arXivRaw, deleted records, empty listings ------------------------------------------
+
+RAW = (FIXTURES / "oai_arXivRaw_listrecords_handmade.xml").read_bytes()
+RAW_LAST = RAW.replace(
+    b'<resumptionToken cursor="0" completeListSize="5">7125001|3</resumptionToken>',
+    b'<resumptionToken cursor="3" completeListSize="5"/>',
+)
+
+
+def test_arxiv_raw_harvest_stores_versions_and_skips_deleted(
+    engine: Engine, client: PoliteClient
+) -> None:
+    def respond(req: Request) -> Reply:
+        assert req.params.get("metadataPrefix", "arXivRaw") == "arXivRaw"
+        return Reply(body=RAW_LAST if req.params.get("resumptionToken") else RAW)
+
+    with serve(respond) as server:
+        report = harvest.harvest_oai(
+            engine, client, base_url=server.url, set_spec="math", from_=date(2008, 12, 13)
+        )
+    assert (report.pages, report.added, report.unchanged, report.deleted) == (2, 2, 2, 2)
+    assert stored_ids(engine) == ["0704.0001", "0704.0002"]  # the deleted 0704.0003 is not stored
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(Paper.arxiv_id, Paper.version, PaperVersion.version, PaperVersion.size)
+            .join(PaperVersion, PaperVersion.paper_id == Paper.id)
+            .order_by(Paper.arxiv_id, PaperVersion.version)
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        ("0704.0001", 2, 1, "37kb"),
+        ("0704.0001", 2, 2, "37kb"),
+        ("0704.0002", 2, 1, "20kb"),
+        ("0704.0002", 2, 2, "22kb"),
+    ]
+
+
+def test_no_records_match_is_a_complete_empty_harvest(engine: Engine, client: PoliteClient) -> None:
+    empty = (
+        b'<?xml version="1.0"?><OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/">'
+        b"<responseDate>2026-11-28T10:00:00Z</responseDate>"
+        b'<error code="noRecordsMatch">No records match</error></OAI-PMH>'
+    )
+    with serve(lambda req: Reply(body=empty)) as server:
+        report = run_oai(engine, client, server.url)
+        assert harvest.last_oai_until(engine, server.url, "oai_dc", "cs") == date(2026, 11, 28)
+    assert report.complete and report.pages == 1 and report.records == 0
     assert paper_count(engine) == 0

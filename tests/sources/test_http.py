@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
@@ -125,3 +126,11 @@ def test_retry_after_forms() -> None:
     assert retry_after_seconds(format_datetime(now - timedelta(seconds=30), usegmt=True), now) == 0
     assert retry_after_seconds("soon") is None
     assert retry_after_seconds(None) is None
+
+
+def test_gzip_encoded_responses_are_decoded() -> None:
+    body = gzip.compress(PAGE)
+    reply = Reply(body=body, headers={"Content-Encoding": "gzip"})
+    with serve(scripted(reply)) as server, client() as c:
+        assert len(c.fetch(server.url, arxiv_atom.parse).records) == 10
+    assert "gzip" in server.requests[0].headers["accept-encoding"]
