@@ -10,6 +10,7 @@ import pytest
 
 from paperfeed.sources import arxiv_atom
 from paperfeed.sources.errors import Forbidden, SourceError
+from paperfeed.sources.gate import RequestGate
 from paperfeed.sources.http import PoliteClient, retry_after_seconds
 from tests.conftest import FIXTURES
 from tests.sources.replay import Reply, scripted, serve
@@ -134,3 +135,33 @@ def test_gzip_encoded_responses_are_decoded() -> None:
     with serve(scripted(reply)) as server, client() as c:
         assert len(c.fetch(server.url, arxiv_atom.parse).records) == 10
     assert "gzip" in server.requests[0].headers["accept-encoding"]
+
+
+class FakeClock:
+    """Time that passes only when slept: long waits cost nothing in tests."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def test_long_retry_after_is_waited_in_full_through_the_clock() -> None:
+    clock = FakeClock()
+    replies = [Reply(status=503, headers={"Retry-After": "120"}), Reply(body=PAGE)]
+    with (
+        serve(scripted(*replies)) as server,
+        PoliteClient(UA, 3.0, clock=clock, gate=RequestGate()) as c,
+    ):
+        c.fetch(server.url, arxiv_atom.parse)
+        c.fetch(server.url, arxiv_atom.parse)
+    assert len(server.requests) == 3
+    assert clock.sleeps[0] == pytest.approx(120)  # the 503's Retry-After, in full
+    assert clock.sleeps[1] == pytest.approx(3.0)  # then the usual 3 s between requests
+    assert c.stats.waited == pytest.approx(123)

@@ -70,10 +70,11 @@ def _progress(quiet: bool, label: str) -> Iterator[Callable[[object], None]]:
     if not show:
         yield lambda report: None
         return
-    with console.status(f"harvest {label}: starting…") as status:
+    with console.status(f"harvest {label}: fetching page 1…") as status:
 
         def update(report: object) -> None:
-            status.update(escape(_summary(label, report)) + " …")
+            pages = getattr(report, "pages", 0)
+            status.update(f"{escape(_summary(label, report))}; fetching page {pages + 1}…")
 
         yield update
 
