@@ -67,7 +67,6 @@ def test_display_math_is_a_block() -> None:
     "text",
     [
         "costs $5 and more",  # one dollar: no math
-        r"a \$ sign, escaped",
         "plain text with no math",
     ],
 )
@@ -75,6 +74,12 @@ def test_text_without_math_is_left_as_text(text: str) -> None:
     root = fragment(text)
     assert not root.xpath("//math")
     assert root.text_content() == text
+
+
+def test_an_escaped_dollar_is_a_dollar_not_math() -> None:
+    root = fragment(r"from \$5 to \$10 per $x$")
+    assert root.text_content().startswith("from $5 to $10 per ")
+    assert len(root.xpath("//math")) == 1
 
 
 def test_markup_is_escaped_not_interpreted() -> None:
@@ -145,3 +150,23 @@ def test_any_text_renders_to_inert_html(text: str) -> None:
 ]), max_size=30))
 def test_tex_like_soup_renders_to_inert_html(parts: list[str]) -> None:
     assert_inert("".join(parts))
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        (r'Schr\"odinger operators', "Schrödinger operators"),
+        (r"The Erd\H{o}s-Ko-Rado theorem", "The Erdős-Ko-Rado theorem"),
+        (r"\v{C}ech cohomology and {\"u}ber", "Čech cohomology and über"),
+        (r"5\% of R\&D costs \$3", "5% of R&D costs $3"),
+        (r"Holb{\ae}k and \o stergaard", "Holbæk and østergaard"),
+        (r"\cdot and \command stay", r"\cdot and \command stay"),
+    ],
+)
+def test_text_mode_tex_accents_read_as_letters(text: str, shown: str) -> None:
+    assert fragment(text).text_content() == shown
+
+
+def test_accents_never_produce_markup() -> None:
+    root = assert_inert(r'\"<script>\H{<}\v{&}')
+    assert not root.xpath("//script")

@@ -296,3 +296,18 @@ def test_empty_database_shows_how_to_start(engine: Engine, tmp_path: Path) -> No
         response = c.get("/")
     assert response.status_code == 200
     assert "No papers yet" in page(response).xpath("//h1")[0].text_content()
+
+
+def test_paper_page_lists_similar_papers_once_indexed(engine: Engine, tmp_path: Path) -> None:
+    from paperfeed.demo.builder import build_demo
+    from paperfeed.search.indexing import index_missing
+
+    build_demo(engine)
+    settings = make_settings(engine, tmp_path)
+    assert index_missing(engine, settings) == 265
+    with TestClient(create_app(settings, engine)) as c:
+        doc = page(c.get(f"/papers/{DEMO_PAPER}"))
+    links = doc.xpath("//section[@class='similar']//a/@href")
+    assert 1 <= len(links) <= 6
+    assert f"/papers/{DEMO_PAPER}" not in links
+    assert all(link.startswith("/papers/") for link in links)

@@ -11,6 +11,7 @@ escaped source text of that segment. The result never contains markup from the s
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 from html import escape
 
@@ -61,6 +62,40 @@ _PARSER = etree.XMLParser(
     resolve_entities=False, no_network=True, huge_tree=False, remove_comments=True,
     remove_pis=True, load_dtd=False,
 )
+
+
+# Text-mode TeX accents and escapes outside math (Schr\"odinger, Erd\H{o}s, 5\%).
+_COMBINING = {
+    "'": "\u0301", "`": "\u0300", "^": "\u0302", '"': "\u0308", "~": "\u0303",
+    "=": "\u0304", ".": "\u0307", "v": "\u030c", "u": "\u0306", "H": "\u030b",
+    "c": "\u0327", "k": "\u0328",
+}
+_LETTER = r"(?:\{\\?([A-Za-z])\}|\\?([A-Za-z]))"
+_BRACED_ACCENT = re.compile(r"\{\\([`'^\"~=.uvHck])\s*" + _LETTER + r"\}")
+_ACCENT = re.compile(r"\\([`'^\"~=.]|[uvHck](?=[{\s]))\s*" + _LETTER)
+_LETTERS = {
+    "ss": "ß", "o": "ø", "O": "Ø", "ae": "æ", "AE": "Æ", "aa": "å", "AA": "Å", "l": "ł",
+    "L": "Ł", "i": "ı", "oe": "œ", "OE": "Œ",
+}
+_NAMES = r"(ss|ae|AE|aa|AA|oe|OE|[oOlLi])"
+_LETTER_COMMAND = re.compile(r"\{\\" + _NAMES + r"\}|\\" + _NAMES + r"(?![A-Za-z]) ?")
+_TEXT_ESCAPES = {"\\&": "&", "\\%": "%", "\\_": "_", "\\$": "$", "\\#": "#"}
+_TEXT_ESCAPE = re.compile(r"\\[&%_$#]")
+
+
+def _accent(match: re.Match[str]) -> str:
+    letter = match.group(2) or match.group(3)
+    return unicodedata.normalize("NFC", letter + _COMBINING[match.group(1)])
+
+
+def detex_text(text: str) -> str:
+    """Common TeX accents and escaped characters in running text, as Unicode."""
+    if "\\" not in text:
+        return text
+    text = _BRACED_ACCENT.sub(_accent, text)
+    text = _ACCENT.sub(_accent, text)
+    text = _LETTER_COMMAND.sub(lambda m: _LETTERS[m.group(1) or m.group(2)], text)
+    return _TEXT_ESCAPE.sub(lambda m: _TEXT_ESCAPES[m.group(0)], text)
 
 
 class UnsafeMath(ValueError):
@@ -149,12 +184,12 @@ def _render_cached(text: str) -> str:
     for converted, match in enumerate(_SEGMENT.finditer(text)):
         if converted >= MAX_SEGMENTS:
             break
-        out.append(escape(text[pos : match.start()], quote=False))
+        out.append(escape(detex_text(text[pos : match.start()]), quote=False))
         tex = next(g for g in match.groups() if g is not None)
         display = match.group("dd") is not None or match.group("b") is not None
         out.append(_segment_html(match.group(0), tex, display))
         pos = match.end()
-    out.append(escape(text[pos:], quote=False))
+    out.append(escape(detex_text(text[pos:]), quote=False))
     return "".join(out)
 
 
