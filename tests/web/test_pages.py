@@ -311,3 +311,27 @@ def test_paper_page_lists_similar_papers_once_indexed(engine: Engine, tmp_path: 
     assert 1 <= len(links) <= 6
     assert f"/papers/{DEMO_PAPER}" not in links
     assert all(link.startswith("/papers/") for link in links)
+
+
+def test_newest_first_order_keeps_itself_across_days(
+    client: TestClient, site_engine: Engine
+) -> None:
+    with Session(site_engine) as s:
+        newest = s.scalars(
+            select(Paper.arxiv_id).join(DailyEntry, DailyEntry.paper_id == Paper.id)
+            .where(DailyEntry.day == date(2024, 11, 27))
+            .order_by(DailyEntry.submitted_at.desc(), Paper.id).limit(3)
+        ).all()
+    doc = page(client.get("/date/2024-11-27?sort=time"))
+    shown = [href.removeprefix("/papers/") for href in doc.xpath("//article//h3/a/@href")[:3]]
+    assert shown == list(newest)
+    assert texts(doc, "//nav[@class='sorts']//*[@aria-current]") == ["Newest"]
+    assert doc.xpath("//a[@rel='next']/@href")[0] == "/date/2024-11-28?sort=time"
+    assert client.get("/date/2024-11-27?sort=bogus").status_code == 400
+
+
+def test_head_requests_are_answered(client: TestClient) -> None:
+    for path in ("/", "/date/2024-11-28", f"/papers/{DEMO_PAPER}"):
+        response = client.head(path)
+        assert response.status_code == 200, path
+        assert response.headers["content-type"].startswith("text/html")

@@ -42,11 +42,19 @@ def paper_path(arxiv_id: str) -> str:
     return "/papers/" + quote(arxiv_id, safe="/")
 
 
+SORTS = {"votes": "Top", "time": "Newest"}
+SortQuery = Query("votes", pattern="^(votes|time)$", description="votes or time")
+PageQuery = Query(1, ge=1, le=10_000)
+
+
 def _day_page(
-    request: Request, session: SessionDep, page_size: int, day: date, page: int, *, latest: bool
+    request: Request, session: SessionDep, page_size: int, day: date, page: int, sort: str,
+    *, latest: bool,
 ) -> HTMLResponse:
     total = queries.daily_count(session, day)
-    items = queries.daily_list(session, day, limit=page_size, offset=(page - 1) * page_size)
+    items = queries.daily_list(
+        session, day, sort, limit=page_size, offset=(page - 1) * page_size
+    )
     prev_day, next_day = queries.neighbour_days(session, day)
     return render(
         request,
@@ -61,30 +69,34 @@ def _day_page(
             "prev_day": prev_day,
             "next_day": next_day,
             "latest": latest,
+            "sort": sort,
+            "sorts": SORTS,
         },
     )
 
 
-@router.get("/", response_class=HTMLResponse)
+@router.api_route("/", methods=["GET", "HEAD"], response_class=HTMLResponse)
 def home(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
-    page: int = Query(1, ge=1, le=10_000),
+    page: int = PageQuery,
+    sort: str = SortQuery,
 ) -> Response:
     day = queries.latest_day(session)
     if day is None:
         return render(request, "empty.html")
-    return _day_page(request, session, settings.page_size, day, page, latest=True)
+    return _day_page(request, session, settings.page_size, day, page, sort, latest=True)
 
 
-@router.get("/date/{day_text}", response_class=HTMLResponse)
+@router.api_route("/date/{day_text}", methods=["GET", "HEAD"], response_class=HTMLResponse)
 def daily(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
     day_text: str,
-    page: int = Query(1, ge=1, le=10_000),
+    page: int = PageQuery,
+    sort: str = SortQuery,
 ) -> Response:
     day = parse_day(day_text)
     if day is None:
@@ -98,10 +110,11 @@ def daily(
                  for d in (prev_day, next_day) if d is not None]
         raise PageNotFound(f"No papers were listed on {day.isoformat()}.",
                            [*links, ("/", "Latest papers")])
-    return _day_page(request, session, settings.page_size, day, page, latest=False)
+    return _day_page(request, session, settings.page_size, day, page, sort, latest=False)
 
 
-@router.get("/papers/{arxiv_id:path}", response_class=HTMLResponse)
+@router.api_route("/papers/{arxiv_id:path}", methods=["GET", "HEAD"],
+                  response_class=HTMLResponse)
 def paper_page(request: Request, session: SessionDep, arxiv_id: str) -> Response:
     try:
         canonical = parse_arxiv_id(arxiv_id).id
