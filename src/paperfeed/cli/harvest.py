@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
@@ -26,6 +27,15 @@ from paperfeed.cli.common import (
     get_settings,
     user_errors,
 )
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from paperfeed.config import Settings
+    from paperfeed.sources.harvest import HarvestReport, PageCallback
+    from paperfeed.sources.http import PoliteClient
+
+    Job = Callable[[Engine, PoliteClient, Settings, PageCallback], HarvestReport]
 
 harvest_app = typer.Typer(
     help="Pull papers from arXiv over the network (polite, resumable).", no_args_is_help=True
@@ -43,10 +53,7 @@ def _parse_date(value: str | None, option: str) -> date | None:
         fail(f"{option} must be a date like 2024-01-31, not {value!r}", EXIT_USAGE)
 
 
-def _summary(name: str, report: object) -> str:
-    from paperfeed.sources.harvest import HarvestReport
-
-    assert isinstance(report, HarvestReport)
+def _summary(name: str, report: HarvestReport) -> str:
     parts = [
         f"{report.pages} page{'s' if report.pages != 1 else ''}",
         f"{report.added} added",
@@ -64,7 +71,7 @@ def _summary(name: str, report: object) -> str:
 
 
 @contextmanager
-def _progress(quiet: bool, label: str) -> Iterator[Callable[[object], None]]:
+def _progress(quiet: bool, label: str) -> Iterator[PageCallback]:
     """A status line on a terminal (nothing in scripts); yields the per-page callback."""
     show = not quiet and console.is_terminal
     if not show:
@@ -72,18 +79,16 @@ def _progress(quiet: bool, label: str) -> Iterator[Callable[[object], None]]:
         return
     with console.status(f"harvest {label}: fetching page 1…") as status:
 
-        def update(report: object) -> None:
-            pages = getattr(report, "pages", 0)
-            status.update(f"{escape(_summary(label, report))}; fetching page {pages + 1}…")
+        def update(report: HarvestReport) -> None:
+            status.update(f"{escape(_summary(label, report))}; fetching page {report.pages + 1}…")
 
         yield update
 
 
-def _run(name: str, quiet: bool, job: Callable[..., object], *, resumable: bool = True) -> None:
+def _run(name: str, quiet: bool, job: Job, *, resumable: bool = True) -> None:
     """Run a harvest job with the polite client; print the report; exit with its code."""
     from paperfeed.sources.errors import SourceError
     from paperfeed.sources.gate import file_gate
-    from paperfeed.sources.harvest import HarvestReport
     from paperfeed.sources.http import PoliteClient
 
     settings = get_settings()
@@ -109,7 +114,6 @@ def _run(name: str, quiet: bool, job: Callable[..., object], *, resumable: bool 
         fail(f"{exc}{hint}")
     finally:
         engine.dispose()
-    assert isinstance(report, HarvestReport)
     if not quiet:
         for note in report.notes:
             err_console.print(escape(note), highlight=False, soft_wrap=True)
@@ -153,7 +157,9 @@ def arxiv_api(
         fail("give either --query or one or more --category", EXIT_USAGE)
     search = query or category_query(category)
 
-    def job(engine, client, settings, on_page):  # type: ignore[no-untyped-def]
+    def job(
+        engine: Engine, client: PoliteClient, settings: Settings, on_page: PageCallback
+    ) -> HarvestReport:
         return harvest_arxiv_api(
             engine,
             client,
@@ -199,7 +205,9 @@ def oai(
         fail("--until is before --from", EXIT_USAGE)
     url = base_url or OAI_URL
 
-    def job(engine, client, settings, on_page):  # type: ignore[no-untyped-def]
+    def job(
+        engine: Engine, client: PoliteClient, settings: Settings, on_page: PageCallback
+    ) -> HarvestReport:
         begin = start or last_oai_until(engine, url, metadata_prefix, set_spec)
         if begin is None:
             fail("--from is required for the first harvest of this set", EXIT_USAGE)
@@ -231,7 +239,9 @@ def rss(
     """Harvest today's arXiv listing feed; new papers matching the rules go on the day's list."""
     from paperfeed.sources.harvest import RSS_URL, harvest_rss
 
-    def job(engine, client, settings, on_page):  # type: ignore[no-untyped-def]
+    def job(
+        engine: Engine, client: PoliteClient, settings: Settings, on_page: PageCallback
+    ) -> HarvestReport:
         return harvest_rss(
             engine,
             client,

@@ -42,7 +42,7 @@ def _snippet(item: Any) -> str:
         raw = orjson.dumps(item).decode()
     except TypeError:  # pragma: no cover - parsed JSON always serialises
         return ""
-    return raw if len(raw) <= 2000 else raw[:2000] + "…"
+    return raw if len(raw) <= 200_000 else raw[:200_000] + "…"
 
 
 def _count(value: Any) -> int | None:

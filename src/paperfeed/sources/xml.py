@@ -88,10 +88,10 @@ def parse_iso_date(text: str | None) -> date | None:
     return dt.date() if dt is not None else None
 
 
-def element_snippet(el: etree._Element, limit: int = 2000) -> str:
+def element_snippet(el: etree._Element, limit: int = 200_000) -> str:
     """The element serialised, shortened, for rejected-record reports."""
     try:
-        raw = etree.tostring(el, encoding="unicode")
+        raw = etree.tostring(el, encoding="unicode", with_tail=False)
     except (ValueError, TypeError):  # pragma: no cover - lxml refuses odd trees
         return ""
     return raw if len(raw) <= limit else raw[:limit] + "…"
