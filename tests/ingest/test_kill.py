@@ -46,6 +46,22 @@ def run_import(db_url: str, path: Path) -> subprocess.Popen[bytes]:
     )
 
 
+def wait_until_no_process_reads(path: Path, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        left = []
+        for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+            try:
+                if str(path).encode() in cmdline.read_bytes():
+                    left.append(cmdline.parent.name)
+            except OSError:
+                continue
+        if not left:
+            return
+        assert time.monotonic() < deadline, f"processes still reading {path}: {left}"
+        time.sleep(0.05)
+
+
 @pytest.mark.slow
 def test_kill_9_then_rerun_gives_exactly_the_files_papers(
     engine: Engine, db_url: str, big_file: BigFile
@@ -63,6 +79,8 @@ def test_kill_9_then_rerun_gives_exactly_the_files_papers(
         proc.send_signal(signal.SIGKILL)
         proc.wait()
     assert proc.returncode == -signal.SIGKILL
+    # Its parser process (if any) notices and exits too, releasing the database.
+    wait_until_no_process_reads(path)
     engine.dispose()
     with engine.connect() as conn:
         assert integrity_check(conn) == "ok"

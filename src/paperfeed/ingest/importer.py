@@ -10,17 +10,20 @@ from __future__ import annotations
 import gzip
 import importlib
 import io
+import multiprocessing
 import os
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from itertools import chain
-from typing import IO, BinaryIO
+from multiprocessing.connection import Connection
+from operator import attrgetter
+from typing import IO, Any, BinaryIO
 
 from sqlalchemy import Engine
 
 from paperfeed.ingest.upsert import ImportReport, upsert_records
-from paperfeed.records import PaperRecord, RejectedRecord
+from paperfeed.records import PaperRecord, RejectedRecord, VersionRecord
 from paperfeed.sources.detect import FORMATS, detect_format
 from paperfeed.sources.snapshot import MAX_LINE_BYTES, iter_snapshot
 
@@ -155,10 +158,91 @@ def _lines(stream: BinaryIO) -> Iterator[bytes]:
         yield line
 
 
-def iter_file(inp: InputFile) -> Iterator[PaperRecord | RejectedRecord]:
-    """Records and rejections of one input. Raises InputError for an error feed."""
+PARSE_CHUNK = 1000
+
+
+_FIELDS = [f.name for f in fields(PaperRecord)]
+_VERSIONS_AT = _FIELDS.index("versions")
+_record_values = attrgetter(*_FIELDS)
+
+
+def _pack(item: PaperRecord | RejectedRecord) -> tuple[Any, ...]:
+    # Plain tuples cross the pipe several times faster than slotted dataclasses.
+    if isinstance(item, RejectedRecord):
+        return (item.location, item.reason, item.raw)
+    values = list(_record_values(item))
+    values[_VERSIONS_AT] = [(v.version, v.submitted, v.size) for v in item.versions]
+    return tuple(values)
+
+
+def _unpack(packed: tuple[Any, ...]) -> PaperRecord | RejectedRecord:
+    if len(packed) == 3:
+        return RejectedRecord(*packed)
+    values = list(packed)
+    values[_VERSIONS_AT] = [VersionRecord(*v) for v in values[_VERSIONS_AT]]
+    return PaperRecord(*values)
+
+
+def _parse_snapshot_worker(inp: InputFile, out: Connection, parents_end: Connection) -> None:
+    """In a forked child: parse the snapshot and send chunks of items down the pipe.
+
+    The child closes its copy of the parent's end, so that if the importer dies (even by
+    ``kill -9``) the next send fails and the child exits, releasing everything it
+    inherited (among them the database connection's socket).
+    """
+    parents_end.close()
+    chunk: list[tuple[Any, ...]] = []
+    try:
+        for item in iter_snapshot(_lines(inp.stream), inp.name):
+            chunk.append(_pack(item))
+            if len(chunk) >= PARSE_CHUNK:
+                out.send(chunk)
+                chunk = []
+        out.send(chunk)
+        out.send(None)
+    except (BrokenPipeError, EOFError, KeyboardInterrupt, OSError):
+        pass  # the importer stopped
+
+
+def _iter_snapshot_parallel(inp: InputFile) -> Iterator[PaperRecord | RejectedRecord]:
+    """The snapshot parsed in a second process while this one writes to the database.
+
+    The child is forked with the open input (the file offset is shared, so progress
+    still reads from here); the pipe holds one chunk, which bounds memory.
+    """
+    ctx = multiprocessing.get_context("fork")
+    receive, send = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_parse_snapshot_worker, args=(inp, send, receive), daemon=True)
+    proc.start()
+    send.close()
+    try:
+        while True:
+            try:
+                chunk = receive.recv()
+            except EOFError:
+                raise InputError(f"{inp.name}: the parser process stopped unexpectedly") from None
+            if chunk is None:
+                return
+            for packed in chunk:
+                yield _unpack(packed)
+    finally:
+        receive.close()
+        if proc.is_alive():
+            proc.terminate()
+        proc.join()
+
+
+def iter_file(inp: InputFile, *, parallel: bool = False) -> Iterator[PaperRecord | RejectedRecord]:
+    """Records and rejections of one input. Raises InputError for an error feed.
+
+    ``parallel``: parse a snapshot in a second process (when there is a second CPU).
+    """
     if inp.format == "snapshot":
-        yield from iter_snapshot(_lines(inp.stream), inp.name)
+        # (multiprocessing closes stdin in the child, so stdin is parsed here.)
+        if parallel and (os.cpu_count() or 1) > 1 and inp.raw is not sys.stdin.buffer:
+            yield from _iter_snapshot_parallel(inp)
+        else:
+            yield from iter_snapshot(_lines(inp.stream), inp.name)
         return
     module = importlib.import_module(_PARSERS[inp.format])
     from paperfeed.sources.errors import SourceError
@@ -182,13 +266,14 @@ def import_file(
     batch_size: int = 2000,
     on_reject: Callable[[RejectedRecord], None] | None = None,
     on_batch: Callable[[ImportReport], None] | None = None,
+    parallel: bool = True,
 ) -> ImportReport:
     """Import one opened input; rejected records go to ``on_reject`` and are counted."""
     rejected = 0
 
     def records() -> Iterator[PaperRecord]:
         nonlocal rejected
-        for item in iter_file(inp):
+        for item in iter_file(inp, parallel=parallel):
             if isinstance(item, RejectedRecord):
                 rejected += 1
                 if on_reject is not None:

@@ -15,13 +15,20 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
 
-from paperfeed.ingest.merge import COLUMNS, merged_values, new_values
+from paperfeed.ingest.merge import COLUMNS, merged_values
 from paperfeed.records import PaperRecord, RejectedRecord
-from paperfeed.storage.dialect import BulkEncoders, bulk_encoders, execute_count, executemany
-from paperfeed.storage.models import Paper, utcnow
+from paperfeed.storage.dialect import (
+    BulkEncoders,
+    bulk_encoders,
+    execute_count,
+    executemany,
+    select_in,
+    setwise_insert_triggers,
+)
+from paperfeed.storage.models import utcnow
 
 _JSON = frozenset({"authors", "categories", "links"})
 _DATES = frozenset({"published", "updated"})
@@ -68,6 +75,12 @@ class ImportReport:
         return self.added + self.updated + self.unchanged + self.rejected + self.deleted
 
 
+_SELECT_STORED = (
+    "SELECT id, arxiv_id, " + ", ".join(COLUMNS) + " FROM papers WHERE arxiv_id IN ?list"
+)
+_SELECT_IDS = "SELECT arxiv_id, id FROM papers WHERE arxiv_id IN ?list"
+
+
 def _encode(values: dict[str, Any], enc: BulkEncoders) -> list[Any]:
     out = []
     for col in COLUMNS:
@@ -80,48 +93,65 @@ def _encode(values: dict[str, Any], enc: BulkEncoders) -> list[Any]:
     return out
 
 
+def _insert_row(rec: PaperRecord, enc: BulkEncoders, now: Any) -> tuple[Any, ...]:
+    """The INSERT parameters of a new paper: ``new_values(rec)`` encoded, built directly
+    (this is the hot path of a bulk import)."""
+    version = rec.version
+    if version is None:
+        version = max((v.version for v in rec.versions), default=None) or 1
+    cats = rec.categories
+    return (
+        rec.id, version, rec.title, rec.abstract or "", enc.json(rec.authors),
+        rec.primary_category or (cats[0] if cats else None), enc.json(cats), rec.comments,
+        rec.journal_ref, rec.doi, rec.license, enc.date(rec.published), enc.date(rec.updated),
+        bool(rec.withdrawn), enc.json(rec.links) if rec.links else "{}",
+        rec.upstream_upvotes or 0, 0, 0, now, now,
+    )
+
+
+def _stored(row: tuple[Any, ...], enc: BulkEncoders) -> dict[str, Any]:
+    values = dict(zip(COLUMNS, row[2:], strict=True))
+    for col in _JSON:
+        values[col] = enc.json_out(values[col])
+    for col in _DATES:
+        values[col] = enc.date_out(values[col])
+    values["withdrawn"] = bool(values["withdrawn"])
+    return values
+
+
 def _write_batch(conn: Connection, batch: dict[str, PaperRecord], report: ImportReport) -> None:
     enc = bulk_encoders(conn)
     now = enc.datetime(utcnow())
-    table = Paper.__table__
-    cols = [table.c.id, table.c.arxiv_id, *(table.c[c] for c in COLUMNS)]  # type: ignore[attr-defined]
-    stored = {
-        row.arxiv_id: row._mapping
-        for row in conn.execute(select(*cols).where(table.c.arxiv_id.in_(list(batch))))  # type: ignore[attr-defined]
-    }
+    stored = {row[1]: row for row in select_in(conn, _SELECT_STORED, list(batch))}
     inserts: list[tuple[Any, ...]] = []
     updates: list[tuple[Any, ...]] = []
     paper_ids: dict[str, int] = {}
     for arxiv_id, rec in batch.items():
         row = stored.get(arxiv_id)
         if row is None:
-            inserts.append((arxiv_id, *_encode(new_values(rec), enc), 0, 0, now, now))
+            inserts.append(_insert_row(rec, enc, now))
             continue
-        paper_ids[arxiv_id] = row["id"]
-        values = merged_values(row, rec)  # type: ignore[arg-type]
+        paper_ids[arxiv_id] = row[0]
+        values = merged_values(_stored(row, enc), rec)
         if values is None:
             report.unchanged += 1
         else:
-            updates.append((*_encode(values, enc), now, row["id"]))
+            updates.append((*_encode(values, enc), now, row[0]))
             report.updated += 1
-    executemany(conn, _INSERT_PAPERS, inserts)
-    executemany(conn, _UPDATE_PAPERS, updates)
     if inserts:
-        new_ids = [r[0] for r in inserts]
-        got = conn.execute(
-            select(table.c.arxiv_id, table.c.id).where(table.c.arxiv_id.in_(new_ids))  # type: ignore[attr-defined]
-        )
-        for arxiv_id, pid in got:
-            paper_ids[arxiv_id] = pid
+        with setwise_insert_triggers(conn, "papers"):
+            executemany(conn, _INSERT_PAPERS, inserts)
+        paper_ids.update(select_in(conn, _SELECT_IDS, [r[0] for r in inserts]))  # type: ignore[arg-type]
         report.added += len(inserts)
+    executemany(conn, _UPDATE_PAPERS, updates)
     versions: list[tuple[Any, ...]] = []
     for arxiv_id, rec in batch.items():
         pid = paper_ids[arxiv_id]
-        known = set()
+        listed_version = False
         for v in rec.versions:
-            known.add(v.version)
+            listed_version = listed_version or v.version == rec.version
             versions.append((pid, v.version, enc.datetime(v.submitted), v.size))
-        if rec.version is not None and rec.version not in known:
+        if rec.version is not None and not listed_version:
             versions.append((pid, rec.version, None, None))
     executemany(conn, _UPSERT_VERSIONS, versions)
     for arxiv_id, rec in batch.items():

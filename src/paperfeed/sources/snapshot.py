@@ -106,13 +106,12 @@ def split_authors(authors: str) -> list[str]:
 def _authors(obj: dict, _fold: Callable[[str | None], str]) -> list[str]:  # type: ignore[type-arg]
     parsed = obj.get("authors_parsed")
     if parsed:
-        out = []
-        for entry in parsed:
-            name = " ".join(p for p in (entry[1:2] + entry[:1] + entry[2:3]) if p)
-            name = _fold(name)
-            if name:
-                out.append(name)
-        return out
+        try:
+            # [last, first, suffix] -> "first last suffix"
+            names = [_fold(f"{e[1]} {e[0]} {e[2]}") for e in parsed]
+        except IndexError:
+            names = [_fold(" ".join(e[1:2] + e[:1] + e[2:3])) for e in parsed]
+        return [n for n in names if n]
     raw = obj.get("authors")
     return split_authors(raw) if raw else []
 
@@ -165,7 +164,8 @@ def record_from_json(
             versions.append(
                 VersionRecord(int(label[1:]), parse_version_date(created) if created else None)
             )
-    versions.sort(key=lambda v: v.version)
+    if any(a.version > b.version for a, b in zip(versions, versions[1:], strict=False)):
+        versions.sort(key=lambda v: v.version)
     published = updated = None
     if versions:
         first, last = versions[0].submitted, versions[-1].submitted

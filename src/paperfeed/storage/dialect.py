@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -67,7 +69,7 @@ def execute_count(bind: Connection, sql: str, row: tuple[Any, ...]) -> int:
 
 def _sqlite_datetime(value: datetime | None) -> str | None:
     # SQLAlchemy's own storage format for DateTime on SQLite.
-    return None if value is None else value.strftime("%Y-%m-%d %H:%M:%S.%f")
+    return None if value is None else value.isoformat(" ", "microseconds")
 
 
 def _sqlite_date(value: date | None) -> str | None:
@@ -82,16 +84,98 @@ def _json(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
+_Date = date
+
+
+def _date_from_sqlite(value: Any) -> date | None:
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _json_from_text(value: Any) -> Any:
+    return orjson.loads(value) if isinstance(value, str | bytes) else value
+
+
 @dataclass(frozen=True, slots=True)
 class BulkEncoders:
-    """How Python values are bound in :func:`executemany` rows for one database."""
+    """How Python values are bound in :func:`executemany` rows for one database, and
+    read back from plain SQL (``date_out``, ``json_out``)."""
 
     date: Callable[[date | None], Any]
     datetime: Callable[[datetime | None], Any]
     json: Callable[[Any], Any]
+    date_out: Callable[[Any], _Date | None]
+    json_out: Callable[[Any], Any]
+
+
+_SQLITE_ENCODERS = BulkEncoders(
+    date=_sqlite_date, datetime=_sqlite_datetime, json=_json,
+    date_out=_date_from_sqlite, json_out=_json_from_text,
+)
+_PG_ENCODERS = BulkEncoders(
+    date=_native, datetime=_native, json=_json, date_out=_native, json_out=_json_from_text,
+)
 
 
 def bulk_encoders(bind: Connection) -> BulkEncoders:
+    return _SQLITE_ENCODERS if is_sqlite(bind) else _PG_ENCODERS
+
+
+def select_in(
+    bind: Connection, sql: str, values: list[Any]
+) -> list[tuple[Any, ...]]:
+    """Run ``sql`` whose WHERE ends in ``IN ?list``, with the list bound: expanded
+    placeholders on SQLite, one array parameter (``= ANY``) on PostgreSQL."""
+    if not values:
+        return []
     if is_sqlite(bind):
-        return BulkEncoders(date=_sqlite_date, datetime=_sqlite_datetime, json=_json)
-    return BulkEncoders(date=_native, datetime=_native, json=_json)
+        sql = sql.replace("IN ?list", "IN (" + ",".join("?" * len(values)) + ")")
+        return [tuple(r) for r in bind.exec_driver_sql(sql, tuple(values))]
+    sql = sql.replace("IN ?list", "= ANY(%s)")
+    return [tuple(r) for r in bind.exec_driver_sql(sql, (list(values),))]
+
+
+# A row trigger whose whole body is one ``INSERT INTO t(cols) VALUES (exprs of new.*)``
+# (the keyword index's AFTER INSERT trigger is one).
+_COPY_TRIGGER = re.compile(
+    r"^\s*CREATE\s+TRIGGER\s+(?:IF\s+NOT\s+EXISTS\s+)?\S+\s+AFTER\s+INSERT\s+ON\s+\S+\s+"
+    r"(?:FOR\s+EACH\s+ROW\s+)?BEGIN\s+(INSERT\s+INTO\s+[^;]*?\))\s*VALUES\s*\((.*)\)\s*;\s*END\s*$",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+@contextmanager
+def setwise_insert_triggers(bind: Connection, table: str) -> Iterator[None]:
+    """Inside an open write transaction: run ``table``'s simple AFTER INSERT triggers once
+    for all rows inserted in the block instead of once per row. SQLite only (a no-op on
+    PostgreSQL).
+
+    Why: FTS5 flushes its pending terms at every statement savepoint, and a row trigger
+    makes that happen once per inserted row, which makes a bulk import several times
+    slower. The triggers are dropped for the block and recreated before it ends, within
+    the same transaction, so other connections never see them missing (and a crash rolls
+    everything back together). Rows inserted in the block are those with a rowid above
+    the largest one before it (INTEGER PRIMARY KEY). Triggers of any other shape are left
+    alone and fire as usual.
+    """
+    if not is_sqlite(bind):
+        yield
+        return
+    found = bind.exec_driver_sql(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?", (table,)
+    ).all()
+    copies: list[tuple[str, str, str]] = []
+    for name, sql in found:
+        m = _COPY_TRIGGER.match(sql or "")
+        if m and sql.count(";") == 1:
+            setwise = f"{m.group(1)} SELECT {m.group(2)} FROM {table} AS new WHERE new.rowid > ?"
+            copies.append((name, sql, setwise))
+    if not copies:
+        yield
+        return
+    last = bind.exec_driver_sql(f"SELECT coalesce(max(rowid), 0) FROM {table}").scalar()
+    for name, _sql, _setwise in copies:
+        bind.exec_driver_sql(f'DROP TRIGGER "{name}"')
+    yield
+    for _name, sql, setwise in copies:
+        bind.exec_driver_sql(setwise, (last,))
+        bind.exec_driver_sql(sql)
