@@ -115,12 +115,15 @@ def test_oai_waits_retries_and_ends_with_every_record_once(
         Reply(status=500, body=b"internal error"),
         Reply(body=oai_page1()[:4000]),  # truncated XML
     ]
+    # Throttled again on the token: the same token is sent again.
+    responder.second = [Reply(status=503, headers={"Retry-After": "0"})]
     with serve(responder) as server:
         report = run_oai(engine, client, server.url)
     assert stored_ids(engine) == EXPECTED
-    assert report.added == 15 and report.retries == 3 and report.pages == 2
+    assert report.added == 15 and report.retries == 4 and report.pages == 2
     gaps = server.gaps()
-    assert len(server.requests) == 5
+    assert len(server.requests) == 6
+    assert [r.params.get("resumptionToken") for r in server.requests[-2:]] == [TOKEN, TOKEN]
     assert gaps[0] >= 1.0  # Retry-After: 1 honoured
     assert min(gaps) >= INTERVAL
 
