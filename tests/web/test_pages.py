@@ -335,3 +335,29 @@ def test_head_requests_are_answered(client: TestClient) -> None:
         response = client.head(path)
         assert response.status_code == 200, path
         assert response.headers["content-type"].startswith("text/html")
+
+
+def test_wrong_method_and_api_errors(client: TestClient) -> None:
+    response = client.post("/date/2024-11-28")
+    assert response.status_code == 405
+    assert "cannot be used that way" in page(response).xpath("//p[@class='message']")[0].text
+    api = client.get("/api/no-such-endpoint")
+    assert api.status_code == 404
+    assert api.json() == {"detail": "Not Found"}
+
+
+def test_a_crash_is_a_plain_500_page_with_the_headers(
+    site_engine: Engine, tmp_path: Path
+) -> None:
+    app = create_app(make_settings(site_engine, tmp_path), site_engine)
+
+    @app.get("/boom")
+    def boom() -> None:
+        raise RuntimeError("secret internals")
+
+    with TestClient(app, raise_server_exceptions=False) as c:
+        response = c.get("/boom")
+    assert response.status_code == 500
+    assert "Something went wrong" in response.text
+    assert "secret internals" not in response.text
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -39,19 +40,32 @@ def _error_page(
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
+    """HTML error pages for pages, JSON for the API and feeds (headers such as
+    Retry-After or WWW-Authenticate are kept)."""
     assert isinstance(exc, StarletteHTTPException)
-    if _wants_json(request) or exc.status_code not in (404, 405):
+    if _wants_json(request):
         return JSONResponse(
             {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
         )
-    if exc.status_code == 405:
-        return _error_page(request, 405, "Not allowed", "This page cannot be used that way.",
-                           [("/", "Latest papers")])
+    status = exc.status_code
     links = getattr(exc, "links", None) or [("/", "Latest papers")]
-    message = exc.detail if hasattr(exc, "links") else (
-        f"There is no page at {request.url.path[:120]}."
-    )
-    return _error_page(request, 404, "Not found", message, links)
+    if status == 404:
+        title = "Not found"
+        message = exc.detail if hasattr(exc, "links") else (
+            f"There is no page at {request.url.path[:120]}."
+        )
+    else:
+        try:
+            title = HTTPStatus(status).phrase
+        except ValueError:
+            title = "Error"
+        message = exc.detail if isinstance(exc.detail, str) else title
+        if status == 405:
+            message = "This page cannot be used that way."
+    response = _error_page(request, status, title, message, links)
+    for name, value in (exc.headers or {}).items():
+        response.headers[name] = value
+    return response
 
 
 async def _validation_error(request: Request, exc: Exception) -> Response:
