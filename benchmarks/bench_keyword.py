@@ -21,9 +21,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks.synth import generate
 from sqlalchemy import Engine, func, insert, select
 
+from benchmarks.synth import generate
 from paperfeed.config import Settings
 from paperfeed.storage import migrate
 from paperfeed.storage.engine import make_engine
