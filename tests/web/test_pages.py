@@ -248,6 +248,7 @@ def test_every_page_route_sends_the_security_headers(client: TestClient) -> None
 def test_static_css_is_self_hosted_and_no_page_uses_a_cdn(client: TestClient) -> None:
     css = client.get("/static/style.css")
     assert css.status_code == 200 and "prefers-color-scheme: dark" in css.text
+    assert "max-age" in css.headers["cache-control"]
     for path in ("/", f"/papers/{DEMO_PAPER}", "/nope"):
         doc = page(client.get(path))
         for url in doc.xpath("//link/@href | //script/@src | //img/@src"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from http import HTTPStatus
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -22,6 +23,15 @@ from paperfeed.web.templating import render
 
 STATIC = Path(__file__).with_name("static")
 log = logging.getLogger(__name__)
+
+
+class CachedStaticFiles(StaticFiles):
+    """Static assets with a long cache lifetime (pages link them with ?v=VERSION)."""
+
+    def file_response(self, *args: Any, **kwargs: Any) -> Response:
+        response = super().file_response(*args, **kwargs)
+        response.headers["cache-control"] = "public, max-age=86400"
+        return response
 
 
 def _wants_json(request: Request) -> bool:
@@ -116,7 +126,7 @@ def create_app(
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(Exception, _server_error)
 
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.mount("/static", CachedStaticFiles(directory=STATIC), name="static")
     # Specific routers first: the page router's /papers/{id:path} catches the rest.
     app.include_router(api_search_router)
     app.include_router(search_router)

@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+from paperfeed import __version__
 from paperfeed.ids import abs_url, pdf_url
 from paperfeed.text import shorten_authors
 from paperfeed.web.mathtext import render_math_text
@@ -78,6 +79,7 @@ def environment() -> Environment:
     env.globals["pdf_url"] = pdf_url
     env.globals["plural"] = plural
     env.globals["card"] = render_card
+    env.globals["version"] = __version__
     return env
 
 
