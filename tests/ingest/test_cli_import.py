@@ -175,3 +175,17 @@ def test_feature_command(db: Engine) -> None:
     bad_day = runner.invoke(app, ["feature", "25/10/2024", "0704.0001"])
     assert bad_day.exit_code == 2
     assert count(db, "SELECT count(*) FROM daily_entries") == 2
+
+
+def test_an_overlong_line_is_rejected_and_the_rest_imported(db: Engine, tmp_path: Path) -> None:
+    from paperfeed.sources.snapshot import MAX_LINE_BYTES
+
+    lines = HEAD200.read_bytes().splitlines(keepends=True)
+    huge = b'{"id": "0705.0001", "title": "' + b"x" * (MAX_LINE_BYTES + 10) + b'"}\n'
+    src = tmp_path / "huge.jsonl"
+    src.write_bytes(lines[0] + huge + lines[1])
+    result = runner.invoke(app, ["import", str(src)])
+    assert result.exit_code == 3, result.output
+    assert f"{src}:2: line too long" in result.stderr
+    assert "2 added" in result.stdout
+    assert papers(db) == 2

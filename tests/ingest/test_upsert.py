@@ -77,12 +77,18 @@ def test_newer_version_updates_and_older_never_overwrites(engine: Engine) -> Non
     assert p["doi"] == "10.1/x" and p["updated"] == "2024-01-03"
     assert [v for v, _ in p["versions"]] == [2, 3]  # type: ignore[attr-defined]
 
+    with engine.begin() as conn:  # community signals are never touched by imports
+        conn.execute(text("UPDATE papers SET vote_count = 5, comment_count = 2"))
+    assert upsert_records(engine, [rec(4, "Fourth")]) == ImportReport(updated=1)
+    assert paper(engine, "2401.00001")["upvotes"] == 5
+
     before = dump(engine)
     assert upsert_records(engine, [rec(1, "First")]) == ImportReport(unchanged=1)
     after = dump(engine)
     assert after["papers"] == before["papers"]
     # The older version is still recorded in the history.
-    assert [v for v, _ in paper(engine, "2401.00001")["versions"]] == [1, 2, 3]  # type: ignore[attr-defined]
+    versions = paper(engine, "2401.00001")["versions"]
+    assert [v for v, _ in versions] == [1, 2, 3, 4]  # type: ignore[attr-defined]
 
 
 def test_same_paper_twice_in_one_batch_keeps_the_newest(engine: Engine) -> None:

@@ -92,8 +92,8 @@ def _summary(report: ImportReport, seconds: float) -> str:
     if report.deleted:
         parts.append(f"{report.deleted:,} deleted upstream (skipped)")
     stored = report.added + report.updated + report.unchanged
-    rate = f"{stored / seconds:,.0f} papers/s" if seconds > 0 else ""
-    return ", ".join(parts) + f" in {seconds:.1f} s" + (f" ({rate})" if rate else "")
+    rate = f" ({stored / seconds:,.0f} papers/s)" if stored and seconds > 0 else ""
+    return ", ".join(parts) + f" in {seconds:.1f} s" + rate
 
 
 @user_errors
