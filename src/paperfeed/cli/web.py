@@ -99,6 +99,8 @@ def demo(
     console.print(f"demo database {path}: {report.papers} papers on {report.days} daily lists, "
                   f"{report.users} demo users, {report.votes} votes, {report.comments} comments",
                   highlight=False, soft_wrap=True)
+    console.print("building the search index (the very first run also prepares the embedding "
+                  "model, which takes about a minute)…", highlight=False, soft_wrap=True)
     indexed = index_missing(engine, settings)
     console.print(f"indexed {indexed} papers; ready in {time.perf_counter() - started:.1f} s",
                   highlight=False, soft_wrap=True)
