@@ -1,0 +1,99 @@
+"""Every field a card or paper page shows is untrusted: whatever it holds, the rendered
+HTML has no script, no event handler, no javascript: URL and no element from the text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from lxml import html as lxml_html
+
+from paperfeed.web.mathtext import ALLOWED_ELEMENTS
+from paperfeed.web.templating import environment, render_card
+
+PAGE_ELEMENTS = {
+    "html", "head", "body", "title", "meta", "link", "a", "header", "nav", "form", "label",
+    "input", "button", "div", "strong", "main", "footer", "article", "p", "h1", "h2", "h3",
+    "span", "details", "summary", "section", "dl", "dt", "dd", "time", "ul", "li", "bdi",
+}
+NASTY = st.sampled_from([
+    "<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "&lt;script&gt;", "]]>",
+    "</title>", '"><svg onload=alert(1)>', "javascript:alert(1)", "$\\href{javascript:x}{y}$",
+    "$\\unicode{<img>}$", "$x<y$", "{", "$", "\\", "'", '"', "&", "\u202e",
+])
+TEXT = st.lists(NASTY | st.text(max_size=20), max_size=6).map("".join)
+
+
+@dataclass
+class FakeUser:
+    username: str
+    display_name: str | None = None
+
+
+@dataclass
+class FakeComment:
+    id: int
+    body: str
+    user: FakeUser | None
+    created_at: datetime = datetime(2024, 11, 28, 12, 0)
+
+
+@dataclass
+class FakePaper:
+    title: str
+    abstract: str
+    authors: list[str]
+    categories: list[str]
+    comments: str | None
+    journal_ref: str | None
+    doi: str | None
+    license: str | None
+    links: dict[str, str]
+    arxiv_id: str = "2411.17700"
+    version: int = 1
+    withdrawn: bool = False
+    vote_count: int = 3
+    comment_count: int = 1
+    published: date | None = date(2024, 11, 28)
+    updated: date | None = date(2024, 11, 28)
+    id: int = 1
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def check(markup: str) -> None:
+    doc = lxml_html.document_fromstring(f"<html><body>{markup}</body></html>")
+    for el in doc.iter():
+        if not isinstance(el.tag, str):
+            continue
+        name = el.tag.split("}")[-1]
+        assert name in PAGE_ELEMENTS or name in ALLOWED_ELEMENTS, name
+        for attr, value in el.attrib.items():
+            assert not attr.lower().startswith("on"), attr
+            if attr in ("href", "src", "action"):
+                assert not value.strip().lower().startswith(("javascript:", "data:")), value
+
+
+papers = st.builds(
+    FakePaper, title=TEXT, abstract=TEXT, authors=st.lists(TEXT, max_size=8),
+    categories=st.lists(TEXT, max_size=3), comments=TEXT, journal_ref=TEXT, doi=TEXT,
+    license=TEXT, links=st.dictionaries(TEXT, TEXT, max_size=2),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(papers)
+def test_cards_are_inert(paper: FakePaper) -> None:
+    check(str(render_card(paper, 1)))
+
+
+@settings(max_examples=100, deadline=None)
+@given(papers, st.lists(st.builds(FakeComment, id=st.integers(1, 9), body=TEXT,
+                                  user=st.builds(FakeUser, username=TEXT)), max_size=3))
+def test_paper_pages_are_inert(paper: FakePaper, comments: list[FakeComment]) -> None:
+    html = environment().get_template("paper.html").render(
+        paper=paper, days=[date(2024, 11, 28)], comments=comments, similar=[paper],
+        site_name="<b>site</b>", demo=True, query="<script>",
+    )
+    check(html)
