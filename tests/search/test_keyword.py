@@ -179,3 +179,21 @@ def test_same_results_on_both_databases(sqlite_url: str, pg_url: str) -> None:
         results.append({q: ids(eng, q) for q in SIMPLE_QUERIES})
         eng.dispose()
     assert results[0] == results[1]
+
+
+def test_common_words_ranked_by_tiers(
+    engine: Engine, corpus: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When a word matches more papers than can be scored one by one, papers with the
+    words in the title come first, then the rest, newest first; the page says so."""
+    from paperfeed.search import keyword_postgres, keyword_sqlite
+
+    monkeypatch.setattr(keyword_sqlite, "CANDIDATES", 1)
+    monkeypatch.setattr(keyword_postgres, "CANDIDATES", 1)
+    with engine.connect() as conn:
+        page = keyword.search(conn, parse("sparse"))
+    assert page.approximate and page.total == 3
+    assert ids(engine, "sparse") == ["2401.00001", "2404.00007", "2401.00002"]
+    assert ids(engine, "sparse", limit=1, offset=1) == ["2404.00007"]
+    assert ids(engine, "sparse -probing") == ["2401.00001", "2401.00002"]
+    assert ids(engine, "sparse cat:cs.LG") == ["2401.00001", "2401.00002"]

@@ -144,22 +144,56 @@ class PostgresKeyword:
             rows = conn.execute(text(sql), params).all()
             page.hits = [KeywordHit(int(r[0]), 0.0) for r in rows]
             return page
-        rank = _rank(_TSQ.format(name="m"))
         if n <= CANDIDATES:
+            rank = _rank(_TSQ.format(name="m"))
             sql = (
                 f"SELECT p.id, {rank} AS s FROM papers p WHERE {where}"
                 " ORDER BY s DESC, p.id DESC LIMIT :limit OFFSET :offset"
             )
+            rows = conn.execute(text(sql), params).all()
+            page.hits = [KeywordHit(int(r[0]), round(float(r[1]), 6)) for r in rows]
         else:
             page.approximate = True
-            sql = (
-                f"SELECT id, s FROM (SELECT p.id, {rank} AS s FROM papers p WHERE {where}"
-                f" ORDER BY p.id {_direction(q)} LIMIT {CANDIDATES}) AS c"
-                " ORDER BY s DESC, id DESC LIMIT :limit OFFSET :offset"
-            )
-        rows = conn.execute(text(sql), params).all()
-        page.hits = [KeywordHit(int(r[0]), round(float(r[1]), 6)) for r in rows]
+            page.hits = self._tiered(conn, q, where, params, limit, offset)
         return page
+
+    def _tiered(
+        self, conn: Connection, q: Query, where: str, params: dict[str, Any],
+        limit: int, offset: int,
+    ) -> list[KeywordHit]:
+        """Too many matches to rank each: papers with all the words in the title first,
+        then the rest, newest first within each tier (as on SQLite)."""
+        any_terms = [t for t in q.include if t.field == "any"]
+        fielded = tuple(t for t in q.include if t.field != "any")
+        tiers: list[str | None] = [None]
+        if any_terms:
+            in_title = tuple(Term(t.words, "title") for t in any_terms) + fielded
+            title_q = tsquery_text(in_title)
+            if title_q:
+                tiers = [
+                    "p.search_vector @@ to_tsquery('english', :tier0)",
+                    "NOT (p.search_vector @@ to_tsquery('english', :tier0))",
+                ]
+                params = {**params, "tier0": title_q}
+        need = offset + limit
+        found: list[KeywordHit] = []
+        for tier, extra in enumerate(tiers):
+            if len(found) >= need:
+                break
+            cond = f"{where} AND {extra}" if extra else where
+            rows = conn.execute(
+                text(
+                    f"SELECT p.id FROM papers p WHERE {cond}"
+                    f" ORDER BY p.id {_direction(q)} LIMIT {need - len(found)}"
+                ),
+                params,
+            ).all()
+            top = float(len(tiers) - tier)
+            found.extend(
+                KeywordHit(int(r[0]), round(top - (len(found) + i) * 1e-6, 6))
+                for i, r in enumerate(rows)
+            )
+        return found[offset : offset + limit]
 
     def _filters_only(self, conn: Connection, q: Query, params: dict[str, Any]) -> KeywordPage:
         clauses = filter_clauses(q, params, with_excludes=True)

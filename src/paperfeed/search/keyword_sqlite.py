@@ -27,6 +27,8 @@ from paperfeed.search.query import Query, Term
 _COLUMN = {"any": None, "title": "title", "author": "authors"}
 _BM25 = "bm25(papers_fts, {}, {}, {})".format(*WEIGHTS)
 SNIPPET_TOKENS = 40
+# With filters, matches are counted exactly up to this many (each costs a row visit).
+FILTER_SAMPLE = 5000
 
 
 def term_expr(term: Term) -> str:
@@ -111,16 +113,41 @@ class SQLiteKeyword:
         join = " CROSS JOIN papers p ON p.id = papers_fts.rowid" if filters else ""
         where = " AND ".join(["papers_fts MATCH :m", *filters])
         base = f"FROM papers_fts{join} WHERE {where}"
+        direction = _direction(q)
 
-        n = conn.execute(
-            text(f"SELECT count(*) FROM (SELECT 1 {base} LIMIT {COUNT_CAP + 1})"), params
+        # How many papers match the words (the index alone: cheap, capped).
+        raw = conn.execute(
+            text(
+                "SELECT count(*) FROM (SELECT 1 FROM papers_fts WHERE papers_fts MATCH :m"
+                f" LIMIT {COUNT_CAP + 1})"
+            ),
+            params,
         ).scalar_one()
-        page = KeywordPage(total=min(n, COUNT_CAP), total_exact=n <= COUNT_CAP)
-        if n == 0:
+        if raw == 0:
+            return KeywordPage()
+        if not filters:
+            n, exact = raw, raw <= COUNT_CAP
+        elif raw <= FILTER_SAMPLE:
+            n = conn.execute(text(f"SELECT count(*) {base}"), params).scalar_one()
+            exact = True
+        else:
+            # Counting filtered matches means visiting each one; count a sample of the
+            # newest and report "at least".
+            n = conn.execute(
+                text(
+                    "SELECT count(*) FROM (SELECT rowid FROM papers_fts WHERE papers_fts"
+                    f" MATCH :m ORDER BY rowid {direction} LIMIT {FILTER_SAMPLE}) AS f"
+                    f" CROSS JOIN papers p ON p.id = f.rowid WHERE {' AND '.join(filters)}"
+                ),
+                params,
+            ).scalar_one()
+            exact = False
+        page = KeywordPage(total=min(n, COUNT_CAP), total_exact=exact and n <= COUNT_CAP)
+        if n == 0 and exact:
             return page
 
         if sort == "date":
-            if n <= COUNT_CAP:
+            if raw <= COUNT_CAP:
                 sql = (
                     f"SELECT papers_fts.rowid FROM papers_fts CROSS JOIN papers p"
                     f" ON p.id = papers_fts.rowid WHERE {where}"
@@ -129,34 +156,69 @@ class SQLiteKeyword:
             else:
                 # Too many to sort: the newest-added matches, sorted by date.
                 page.approximate = True
+                window = min(CANDIDATES, max(200, 2 * (offset + limit)))
                 sql = (
                     f"SELECT id FROM (SELECT p.id AS id, p.published AS pub FROM papers_fts"
                     f" CROSS JOIN papers p ON p.id = papers_fts.rowid WHERE {where}"
-                    f" ORDER BY papers_fts.rowid {_direction(q)} LIMIT {CANDIDATES})"
+                    f" ORDER BY papers_fts.rowid {direction} LIMIT {window})"
                     " ORDER BY pub DESC, id DESC LIMIT :limit OFFSET :offset"
                 )
             rows = conn.execute(text(sql), params).all()
             page.hits = [KeywordHit(int(r[0]), 0.0) for r in rows]
-            return page
-
-        if n <= CANDIDATES:
+        elif raw <= CANDIDATES:
             sql = (
                 f"SELECT papers_fts.rowid, {_BM25} AS s {base}"
                 " ORDER BY s, papers_fts.rowid DESC LIMIT :limit OFFSET :offset"
             )
+            rows = conn.execute(text(sql), params).all()
+            # bm25() is lower-is-better; report higher-is-better.
+            page.hits = [KeywordHit(int(r[0]), round(-float(r[1]), 6)) for r in rows]
         else:
-            # Ranking every match of a very common word costs a bm25() call each; rank
-            # the newest CANDIDATES matches instead.
             page.approximate = True
-            sql = (
-                f"SELECT rowid, s FROM (SELECT papers_fts.rowid AS rowid, {_BM25} AS s {base}"
-                f" ORDER BY papers_fts.rowid {_direction(q)} LIMIT {CANDIDATES})"
-                " ORDER BY s, rowid DESC LIMIT :limit OFFSET :offset"
-            )
-        rows = conn.execute(text(sql), params).all()
-        # bm25() is lower-is-better; report higher-is-better.
-        page.hits = [KeywordHit(int(r[0]), round(-float(r[1]), 6)) for r in rows]
+            page.hits = self._tiered(conn, q, filters, params, limit, offset)
+        if not page.total_exact:
+            page.total = min(COUNT_CAP, max(page.total, offset + len(page.hits)))
         return page
+
+    def _tiered(
+        self, conn: Connection, q: Query, filters: list[str], params: dict[str, Any],
+        limit: int, offset: int,
+    ) -> list[KeywordHit]:
+        """Ranking for words too common to score every match: bm25() first counts every
+        paper holding each word, which for a word in half of a million papers costs more
+        than the whole query may. Papers with all the words in their title come first,
+        then the other matches; newest first within each tier. Each tier reads only as
+        many index entries as the page needs."""
+        any_terms = [t for t in q.include if t.field == "any"]
+        fielded = tuple(t for t in q.include if t.field != "any")
+        tiers: list[str] = []
+        if any_terms:
+            in_title = tuple(Term(t.words, "title") for t in any_terms) + fielded
+            title_expr = match_expr(in_title, q.exclude)
+            assert title_expr is not None
+            tiers = [title_expr, f"({params['m']}) NOT ({match_expr(in_title)})"]
+        else:
+            tiers = [params["m"]]
+        join = " CROSS JOIN papers p ON p.id = papers_fts.rowid" if filters else ""
+        need = offset + limit
+        found: list[KeywordHit] = []
+        for tier, expr in enumerate(tiers):
+            if len(found) >= need:
+                break
+            where = " AND ".join(["papers_fts MATCH :tm", *filters])
+            rows = conn.execute(
+                text(
+                    f"SELECT papers_fts.rowid FROM papers_fts{join} WHERE {where}"
+                    f" ORDER BY papers_fts.rowid {_direction(q)} LIMIT {need - len(found)}"
+                ),
+                {**params, "tm": expr},
+            ).all()
+            top = float(len(tiers) - tier)
+            found.extend(
+                KeywordHit(int(r[0]), round(top - (len(found) + i) * 1e-6, 6))
+                for i, r in enumerate(rows)
+            )
+        return found[offset : offset + limit]
 
     def _filters_only(self, conn: Connection, q: Query, params: dict[str, Any]) -> KeywordPage:
         clauses = filter_clauses(q, params, with_excludes=True)
