@@ -197,3 +197,9 @@ def test_common_words_ranked_by_tiers(
     assert ids(engine, "sparse", limit=1, offset=1) == ["2404.00007"]
     assert ids(engine, "sparse -probing") == ["2401.00001", "2401.00002"]
     assert ids(engine, "sparse cat:cs.LG") == ["2401.00001", "2401.00002"]
+
+
+def test_optimize_keeps_results(engine: Engine, corpus: dict[str, int]) -> None:
+    before = {q: ids(engine, q) for q in SIMPLE_QUERIES}
+    keyword.optimize_index(engine)
+    assert {q: ids(engine, q) for q in SIMPLE_QUERIES} == before

@@ -39,6 +39,9 @@ def index(
     if name not in MODELS:
         fail(f"unknown model {name!r}; choose one of: {', '.join(MODELS)}", EXIT_USAGE)
     engine = get_engine(settings)
+    from paperfeed.search.keyword import optimize_index
+
+    optimize_index(engine)  # keyword index: merge segments left by imports (seconds)
     started = time.perf_counter()
     show = not quiet and err_console.is_terminal
     try:

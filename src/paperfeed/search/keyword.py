@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
+from sqlalchemy import Engine, text
 from sqlalchemy.engine import Connection
 
 from paperfeed.search.query import Query
@@ -103,3 +104,17 @@ def required_terms(q: Query) -> Query:
         date_from=q.date_from,
         date_to=q.date_to,
     )
+
+
+def optimize_index(engine: Engine) -> None:
+    """Compact the keyword index after bulk imports. SQLite: FTS5 'optimize' merges the
+    index's segments into one (about 10 s for a million papers; queries and highlights get
+    several times faster). PostgreSQL: ANALYZE, so the planner knows how common words are."""
+    if engine.dialect.name == "sqlite":
+        from paperfeed.storage.engine import write_session
+
+        with write_session(engine) as session:
+            session.execute(text("INSERT INTO papers_fts(papers_fts) VALUES ('optimize')"))
+    else:
+        with engine.begin() as conn:
+            conn.execute(text("ANALYZE papers"))
