@@ -126,3 +126,32 @@ def test_unknown_mode_or_sort_is_a_value_error(engine: Engine, settings: Setting
         search(engine, settings, "x", mode="fuzzy")
     with pytest.raises(ValueError, match="unknown sort"):
         search(engine, settings, "x", sort="votes")
+
+
+def test_hybrid_fuses_keyword_and_semantic(engine: Engine, settings: Settings) -> None:
+    """With a real semantic index: fused results say why they matched, and semantic
+    neighbours obey the query's filters and exclusions."""
+    from paperfeed.search.indexing import index_missing
+
+    assert index_missing(engine, settings) == 7
+    resp = search(engine, settings, "sparse interpretable features")
+    assert resp.mode_used == "hybrid" and not any("unavailable" in n for n in resp.notices)
+    assert resp.results[0].id == "2401.00001" and resp.results[0].matched_by == "both"
+    kinds = {r.matched_by for r in resp.results}
+    assert "semantic" in kinds
+    keyword_ids = {r.id for r in search(engine, settings, "sparse interpretable features",
+                                        mode="keyword").results}
+    for r in resp.results:
+        assert (r.matched_by in ("keyword", "both")) == (r.id in keyword_ids)
+    scores = [r.score for r in resp.results]
+    assert scores == sorted(scores, reverse=True)
+
+    sem = search(engine, settings, "interpretable features cat:cs.LG -survey", mode="semantic")
+    assert sem.mode_used == "semantic" and sem.results
+    assert all(r.matched_by == "semantic" for r in sem.results)
+    assert all("cs.LG" in r.categories for r in sem.results)
+    assert "2403.00005" not in {r.id for r in sem.results}
+
+    # Author terms are required of semantic neighbours too.
+    sem = search(engine, settings, "neural networks author:lecun", mode="semantic")
+    assert {r.id for r in sem.results} <= {"2401.00001", "2403.00005"}
