@@ -49,8 +49,9 @@ def data_file(n: int, data_dir: Path) -> Path:
     return path
 
 
-def run_import(url: str, path: Path, batch_size: int) -> tuple[float, int, str]:
-    """Seconds, peak RSS in bytes and stdout of `paperfeed import` in a child process."""
+def run_import(url: str, path: Path, batch_size: int) -> tuple[float, float, int, str]:
+    """Wall seconds, CPU seconds (the importer and its parser process), peak RSS in
+    bytes (largest process) and stdout of `paperfeed import` in a child process."""
     env = {**os.environ, "PAPERFEED_DATABASE_URL": url}
     started = time.perf_counter()
     proc = subprocess.Popen(
@@ -65,7 +66,8 @@ def run_import(url: str, path: Path, batch_size: int) -> tuple[float, int, str]:
     code = os.waitstatus_to_exitcode(status)
     if code != 0:
         raise SystemExit(f"import failed (exit {code}):\n{output}")
-    return elapsed, usage.ru_maxrss * 1024, output
+    cpu = usage.ru_utime + usage.ru_stime
+    return elapsed, cpu, usage.ru_maxrss * 1024, output
 
 
 def fresh_sqlite(data_dir: Path) -> str:
@@ -96,10 +98,11 @@ def bench(label: str, url: str, path: Path, n: int, batch_size: int) -> None:
     engine = make_engine(url)
     migrate.upgrade(engine)
     engine.dispose()
-    seconds, rss, output = run_import(url, path, batch_size)
+    seconds, cpu, rss, output = run_import(url, path, batch_size)
     print(f"  paperfeed: {output.strip().splitlines()[-1] if output.strip() else ''}")
     print(f"{label}: {n:,} papers in {seconds:.1f} s = {n / seconds:,.0f} papers/s; "
-          f"peak RSS {rss / 2**20:,.0f} MB", flush=True)
+          f"peak RSS {rss / 2**20:,.0f} MB; client CPU {cpu:.0f} s; "
+          f"load average {os.getloadavg()[0]:.1f}", flush=True)
 
 
 def main(argv: list[str] | None = None) -> None:

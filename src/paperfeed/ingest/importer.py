@@ -15,11 +15,13 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields
+from datetime import date, datetime
 from itertools import chain
 from multiprocessing.connection import Connection
 from operator import attrgetter
 from typing import IO, Any, BinaryIO
 
+import orjson
 from sqlalchemy import Engine
 
 from paperfeed.ingest.upsert import ImportReport, upsert_records
@@ -162,24 +164,35 @@ PARSE_CHUNK = 1000
 
 
 _FIELDS = [f.name for f in fields(PaperRecord)]
-_VERSIONS_AT = _FIELDS.index("versions")
+_AT = {name: i for i, name in enumerate(_FIELDS)}
+_VERSIONS_AT = _AT["versions"]
+_DATES_AT = (_AT["published"], _AT["updated"], _AT["daily_day"])
 _record_values = attrgetter(*_FIELDS)
 
 
-def _pack(item: PaperRecord | RejectedRecord) -> tuple[Any, ...]:
-    # Plain tuples cross the pipe several times faster than slotted dataclasses.
+def _pack(item: PaperRecord | RejectedRecord) -> list[Any]:
+    """A record as a JSON-able list (orjson writes dates as ISO text). orjson crosses the
+    pipe several times faster than pickle; a rejected line is a 3-item list whose raw
+    bytes travel as latin-1 text (they may not be UTF-8)."""
     if isinstance(item, RejectedRecord):
-        return (item.location, item.reason, item.raw)
+        raw = item.raw.encode("utf-8", "surrogateescape").decode("latin-1")
+        return [item.location, item.reason, raw]
     values = list(_record_values(item))
     values[_VERSIONS_AT] = [(v.version, v.submitted, v.size) for v in item.versions]
-    return tuple(values)
+    return values
 
 
-def _unpack(packed: tuple[Any, ...]) -> PaperRecord | RejectedRecord:
-    if len(packed) == 3:
-        return RejectedRecord(*packed)
-    values = list(packed)
-    values[_VERSIONS_AT] = [VersionRecord(*v) for v in values[_VERSIONS_AT]]
+def _unpack(values: list[Any]) -> PaperRecord | RejectedRecord:
+    if len(values) == 3:
+        raw = values[2].encode("latin-1").decode("utf-8", "surrogateescape")
+        return RejectedRecord(values[0], values[1], raw)
+    values[_VERSIONS_AT] = [
+        VersionRecord(v, datetime.fromisoformat(when) if when else None, size)
+        for v, when, size in values[_VERSIONS_AT]
+    ]
+    for i in _DATES_AT:
+        if values[i]:
+            values[i] = date.fromisoformat(values[i])
     return PaperRecord(*values)
 
 
@@ -191,15 +204,15 @@ def _parse_snapshot_worker(inp: InputFile, out: Connection, parents_end: Connect
     inherited (among them the database connection's socket).
     """
     parents_end.close()
-    chunk: list[tuple[Any, ...]] = []
+    chunk: list[list[Any]] = []
     try:
         for item in iter_snapshot(_lines(inp.stream), inp.name):
             chunk.append(_pack(item))
             if len(chunk) >= PARSE_CHUNK:
-                out.send(chunk)
+                out.send_bytes(orjson.dumps(chunk))
                 chunk = []
-        out.send(chunk)
-        out.send(None)
+        out.send_bytes(orjson.dumps(chunk))
+        out.send_bytes(b"")
     except (BrokenPipeError, EOFError, KeyboardInterrupt, OSError):
         pass  # the importer stopped
 
@@ -218,12 +231,12 @@ def _iter_snapshot_parallel(inp: InputFile) -> Iterator[PaperRecord | RejectedRe
     try:
         while True:
             try:
-                chunk = receive.recv()
+                data = receive.recv_bytes()
             except EOFError:
                 raise InputError(f"{inp.name}: the parser process stopped unexpectedly") from None
-            if chunk is None:
+            if not data:
                 return
-            for packed in chunk:
+            for packed in orjson.loads(data):
                 yield _unpack(packed)
     finally:
         receive.close()
