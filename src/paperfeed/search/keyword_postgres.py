@@ -28,6 +28,7 @@ from paperfeed.search.query import Query, Term
 
 # Below this estimated number of matches, count them exactly.
 EXACT_COUNT_BELOW = 20_000
+WORK_MEM = "64MB"
 _LABEL = {"any": "", "title": ":A", "author": ":B"}
 # ts_rank_cd weights are {D, C, B, A}: abstract C, authors B, title A.
 _RANK_WEIGHTS = "{0.0, %s, %s, %s}" % (  # noqa: UP031
@@ -133,8 +134,13 @@ class PostgresKeyword:
         where = " AND ".join([match, *filter_clauses(q, params, with_excludes=False)])
         # Counting a common word's matches means visiting every row the GIN index names;
         # the planner's estimate (from the column's statistics) decides whether to.
+        # A bitmap over many matches must fit in work_mem, or every row on a lossy page is
+        # rechecked (its tsvector read back); this transaction only reads.
+        conn.execute(text(f"SET LOCAL work_mem = '{WORK_MEM}'"))
         estimate = _estimate(conn, where, params)
-        if estimate <= EXACT_COUNT_BELOW:
+        # Phrases are checked row by row (positions), so they are counted only when few.
+        phrases = any(t.is_phrase for t in q.include)
+        if estimate <= (CANDIDATES if phrases else EXACT_COUNT_BELOW):
             n = conn.execute(
                 text(
                     f"SELECT count(*) FROM (SELECT 1 FROM papers p WHERE {where}"
