@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
+from itertools import pairwise
 
 import orjson
 
@@ -164,7 +165,7 @@ def record_from_json(
             versions.append(
                 VersionRecord(int(label[1:]), parse_version_date(created) if created else None)
             )
-    if any(a.version > b.version for a, b in zip(versions, versions[1:], strict=False)):
+    if any(a.version > b.version for a, b in pairwise(versions)):
         versions.sort(key=lambda v: v.version)
     published = updated = None
     if versions:
