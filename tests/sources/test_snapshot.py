@@ -44,7 +44,8 @@ def test_0704_0001_field_by_field(head: dict[str, PaperRecord]) -> None:
     assert p.categories == ["hep-ph"] and p.primary_category == "hep-ph"
     assert p.version == 2
     assert [(v.version, v.submitted) for v in p.versions] == [
-        (1, datetime(2007, 4, 2, 19, 18, 42)), (2, datetime(2007, 7, 24, 20, 10, 27)),
+        (1, datetime(2007, 4, 2, 19, 18, 42)),
+        (2, datetime(2007, 7, 24, 20, 10, 27)),
     ]
     assert p.published == date(2007, 4, 2)
     assert p.updated == date(2007, 7, 24)
