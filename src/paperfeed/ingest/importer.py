@@ -14,18 +14,16 @@ import multiprocessing
 import os
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, fields
-from datetime import date, datetime
+from dataclasses import dataclass
 from itertools import chain
 from multiprocessing.connection import Connection
-from operator import attrgetter
 from typing import IO, Any, BinaryIO
 
 import orjson
 from sqlalchemy import Engine
 
-from paperfeed.ingest.upsert import ImportReport, upsert_records
-from paperfeed.records import PaperRecord, RejectedRecord, VersionRecord
+from paperfeed.ingest.upsert import ImportReport, PreparedPaper, upsert_records
+from paperfeed.records import PaperRecord, RejectedRecord
 from paperfeed.sources.detect import FORMATS, detect_format
 from paperfeed.sources.snapshot import MAX_LINE_BYTES, iter_snapshot
 
@@ -163,37 +161,23 @@ def _lines(stream: BinaryIO) -> Iterator[bytes]:
 PARSE_CHUNK = 1000
 
 
-_FIELDS = [f.name for f in fields(PaperRecord)]
-_AT = {name: i for i, name in enumerate(_FIELDS)}
-_VERSIONS_AT = _AT["versions"]
-_DATES_AT = (_AT["published"], _AT["updated"], _AT["daily_day"])
-_record_values = attrgetter(*_FIELDS)
-
-
 def _pack(item: PaperRecord | RejectedRecord) -> list[Any]:
-    """A record as a JSON-able list (orjson writes dates as ISO text). orjson crosses the
-    pipe several times faster than pickle; a rejected line is a 3-item list whose raw
-    bytes travel as latin-1 text (they may not be UTF-8)."""
+    """A parsed line as a JSON-able list, ready for the writer: a paper as its encoded
+    INSERT values (:class:`PreparedPaper`), a rejected line with its raw bytes as latin-1
+    text (they may not be UTF-8). orjson crosses the pipe several times faster than
+    pickle."""
     if isinstance(item, RejectedRecord):
         raw = item.raw.encode("utf-8", "surrogateescape").decode("latin-1")
-        return [item.location, item.reason, raw]
-    values = list(_record_values(item))
-    values[_VERSIONS_AT] = [(v.version, v.submitted, v.size) for v in item.versions]
-    return values
+        return [0, item.location, item.reason, raw]
+    prepared = PreparedPaper.from_record(item)
+    return [1, prepared.id, prepared.row, prepared.versions, prepared.location]
 
 
-def _unpack(values: list[Any]) -> PaperRecord | RejectedRecord:
-    if len(values) == 3:
-        raw = values[2].encode("latin-1").decode("utf-8", "surrogateescape")
-        return RejectedRecord(values[0], values[1], raw)
-    values[_VERSIONS_AT] = [
-        VersionRecord(v, datetime.fromisoformat(when) if when else None, size)
-        for v, when, size in values[_VERSIONS_AT]
-    ]
-    for i in _DATES_AT:
-        if values[i]:
-            values[i] = date.fromisoformat(values[i])
-    return PaperRecord(*values)
+def _unpack(values: list[Any]) -> PreparedPaper | RejectedRecord:
+    if values[0] == 0:
+        raw = values[3].encode("latin-1").decode("utf-8", "surrogateescape")
+        return RejectedRecord(values[1], values[2], raw)
+    return PreparedPaper(values[1], tuple(values[2]), values[3], values[4])
 
 
 def _parse_snapshot_worker(inp: InputFile, out: Connection, parents_end: Connection) -> None:
@@ -217,7 +201,7 @@ def _parse_snapshot_worker(inp: InputFile, out: Connection, parents_end: Connect
         pass  # the importer stopped
 
 
-def _iter_snapshot_parallel(inp: InputFile) -> Iterator[PaperRecord | RejectedRecord]:
+def _iter_snapshot_parallel(inp: InputFile) -> Iterator[PreparedPaper | RejectedRecord]:
     """The snapshot parsed in a second process while this one writes to the database.
 
     The child is forked with the open input (the file offset is shared, so progress
@@ -245,7 +229,9 @@ def _iter_snapshot_parallel(inp: InputFile) -> Iterator[PaperRecord | RejectedRe
         proc.join()
 
 
-def iter_file(inp: InputFile, *, parallel: bool = False) -> Iterator[PaperRecord | RejectedRecord]:
+def iter_file(
+    inp: InputFile, *, parallel: bool = False
+) -> Iterator[PaperRecord | PreparedPaper | RejectedRecord]:
     """Records and rejections of one input. Raises InputError for an error feed.
 
     ``parallel``: parse a snapshot in a second process (when there is a second CPU).
@@ -284,7 +270,7 @@ def import_file(
     """Import one opened input; rejected records go to ``on_reject`` and are counted."""
     rejected = 0
 
-    def records() -> Iterator[PaperRecord]:
+    def records() -> Iterator[PaperRecord | PreparedPaper]:
         nonlocal rejected
         for item in iter_file(inp, parallel=parallel):
             if isinstance(item, RejectedRecord):

@@ -13,14 +13,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
+from datetime import datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
 
 from paperfeed.ingest.merge import COLUMNS, merged_values
-from paperfeed.records import PaperRecord, RejectedRecord
+from paperfeed.records import PaperRecord, RejectedRecord, VersionRecord
 from paperfeed.storage.dialect import (
+    TEXT_ENCODERS,
     BulkEncoders,
     bulk_encoders,
     execute_count,
@@ -109,6 +112,58 @@ def _insert_row(rec: PaperRecord, enc: BulkEncoders, now: Any) -> tuple[Any, ...
     )
 
 
+@dataclass(slots=True)
+class PreparedPaper:
+    """A paper whose INSERT values were already encoded as text (by a parser process,
+    with :data:`TEXT_ENCODERS`), so a new paper costs the writer almost nothing.
+    ``row`` is the :data:`COLUMNS` values in order; ``versions`` (version, submitted
+    text, size). Not for deleted records or daily lists."""
+
+    id: str
+    row: tuple[Any, ...]
+    versions: list[tuple[Any, ...]]
+    location: str | None = None
+
+    @classmethod
+    def from_record(cls, rec: PaperRecord) -> PreparedPaper:
+        enc = TEXT_ENCODERS
+        return cls(
+            rec.id,
+            _insert_row(rec, enc, None)[1:-4],
+            _version_rows(rec, enc),
+            rec.location,
+        )
+
+    def record(self) -> PaperRecord:
+        """The record back (to merge into a stored paper)."""
+        values = dict(zip(COLUMNS, self.row, strict=True))
+        for col in _JSON:
+            values[col] = orjson.loads(values[col])
+        for col in _DATES:
+            values[col] = TEXT_ENCODERS.date_out(values[col])
+        versions = [
+            VersionRecord(v, datetime.fromisoformat(when) if when else None, size)
+            for v, when, size in self.versions
+        ]
+        upvotes = values.pop("upstream_upvotes")
+        return PaperRecord(
+            id=self.id, versions=versions, location=self.location,
+            upstream_upvotes=upvotes or None, **values,
+        )
+
+
+def _version_rows(rec: PaperRecord, enc: BulkEncoders) -> list[tuple[Any, ...]]:
+    """(version, submitted, size) rows of a record, its own version included."""
+    rows = []
+    listed = False
+    for v in rec.versions:
+        listed = listed or v.version == rec.version
+        rows.append((v.version, enc.datetime(v.submitted), v.size))
+    if rec.version is not None and not listed:
+        rows.append((rec.version, None, None))
+    return rows
+
+
 def _stored(row: tuple[Any, ...], enc: BulkEncoders) -> dict[str, Any]:
     values = dict(zip(COLUMNS, row[2:], strict=True))
     for col in _JSON:
@@ -119,15 +174,26 @@ def _stored(row: tuple[Any, ...], enc: BulkEncoders) -> dict[str, Any]:
     return values
 
 
-def _write_batch(conn: Connection, batch: dict[str, PaperRecord], report: ImportReport) -> None:
+def _write_batch(
+    conn: Connection, batch: dict[str, PaperRecord | PreparedPaper], report: ImportReport
+) -> None:
     enc = bulk_encoders(conn)
     now = enc.datetime(utcnow())
     stored = {row[1]: row for row in select_in(conn, _SELECT_STORED, list(batch))}
     inserts: list[tuple[Any, ...]] = []
     updates: list[tuple[Any, ...]] = []
     paper_ids: dict[str, int] = {}
-    for arxiv_id, rec in batch.items():
+    version_rows: dict[str, list[tuple[Any, ...]]] = {}
+    for arxiv_id, item in batch.items():
         row = stored.get(arxiv_id)
+        if type(item) is PreparedPaper:
+            if row is None:
+                inserts.append((arxiv_id, *item.row, 0, 0, now, now))
+                version_rows[arxiv_id] = item.versions
+                continue
+            item = item.record()
+        rec: PaperRecord = item  # type: ignore[assignment]
+        version_rows[arxiv_id] = _version_rows(rec, enc)
         if row is None:
             inserts.append(_insert_row(rec, enc, now))
             continue
@@ -144,27 +210,21 @@ def _write_batch(conn: Connection, batch: dict[str, PaperRecord], report: Import
         paper_ids.update(select_in(conn, _SELECT_IDS, [r[0] for r in inserts]))  # type: ignore[arg-type]
         report.added += len(inserts)
     executemany(conn, _UPDATE_PAPERS, updates)
-    versions: list[tuple[Any, ...]] = []
-    for arxiv_id, rec in batch.items():
-        pid = paper_ids[arxiv_id]
-        listed_version = False
-        for v in rec.versions:
-            listed_version = listed_version or v.version == rec.version
-            versions.append((pid, v.version, enc.datetime(v.submitted), v.size))
-        if rec.version is not None and not listed_version:
-            versions.append((pid, rec.version, None, None))
+    versions = [
+        (paper_ids[arxiv_id], *v) for arxiv_id, rows in version_rows.items() for v in rows
+    ]
     executemany(conn, _UPSERT_VERSIONS, versions)
-    for arxiv_id, rec in batch.items():
-        if rec.daily_day is not None:
+    for arxiv_id, entry in batch.items():
+        if isinstance(entry, PaperRecord) and entry.daily_day is not None:
             report.listed += execute_count(
                 conn, _INSERT_DAILY,
-                (enc.date(rec.daily_day), paper_ids[arxiv_id], rec.submitted_by, now),
+                (enc.date(entry.daily_day), paper_ids[arxiv_id], entry.submitted_by, now),
             )
 
 
 def upsert_records(
     engine: Engine,
-    records: Iterable[PaperRecord],
+    records: Iterable[PaperRecord | PreparedPaper],
     *,
     batch_size: int = 2000,
     on_reject: Callable[[RejectedRecord], None] | None = None,
@@ -173,7 +233,7 @@ def upsert_records(
     """Store the records; returns the counts. Each batch of ``batch_size`` is one
     transaction. ``on_batch`` gets the running report after every committed batch."""
     report = ImportReport()
-    batch: dict[str, PaperRecord] = {}
+    batch: dict[str, PaperRecord | PreparedPaper] = {}
     with engine.connect().execution_options(sqlite_begin="IMMEDIATE") as conn:
 
         def flush() -> None:
@@ -186,6 +246,14 @@ def upsert_records(
                 on_batch(report)
 
         for rec in records:
+            if type(rec) is PreparedPaper:
+                if rec.id in batch:
+                    flush()
+                batch[rec.id] = rec
+                if len(batch) >= batch_size:
+                    flush()
+                continue
+            assert isinstance(rec, PaperRecord)
             if rec.deleted:
                 report.deleted += 1
                 continue

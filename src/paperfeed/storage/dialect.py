@@ -116,6 +116,12 @@ _PG_ENCODERS = BulkEncoders(
 )
 
 
+# Values as text that both databases accept for these columns (SQLAlchemy's SQLite storage
+# formats; PostgreSQL casts the untyped text): what a parser process can prepare without
+# knowing the database.
+TEXT_ENCODERS = _SQLITE_ENCODERS
+
+
 def bulk_encoders(bind: Connection) -> BulkEncoders:
     return _SQLITE_ENCODERS if is_sqlite(bind) else _PG_ENCODERS
 
