@@ -135,9 +135,9 @@ def select_in(
         return []
     if is_sqlite(bind):
         sql = sql.replace("IN ?list", "IN (" + ",".join("?" * len(values)) + ")")
-        return [tuple(r) for r in bind.exec_driver_sql(sql, tuple(values))]
+        return bind.exec_driver_sql(sql, tuple(values)).fetchall()  # type: ignore[return-value]
     sql = sql.replace("IN ?list", "= ANY(%s)")
-    return [tuple(r) for r in bind.exec_driver_sql(sql, (list(values),))]
+    return bind.exec_driver_sql(sql, (list(values),)).fetchall()  # type: ignore[return-value]
 
 
 # A row trigger whose whole body is one ``INSERT INTO t(cols) VALUES (exprs of new.*)``
