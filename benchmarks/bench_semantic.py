@@ -1,0 +1,185 @@
+"""Semantic search at scale: embedding throughput, index build, query p50/p99, recall, memory.
+
+    python -m benchmarks.bench_semantic                 # 1,000,000 papers on SQLite
+    python -m benchmarks.bench_semantic -n 100000 --pg postgresql+psycopg://.../db
+
+It builds a synthetic database (benchmarks/synth.py, bulk SQL), then runs exactly what
+`paperfeed index` runs (``index_missing``: embed every paper with the configured model,
+store the vectors in paper_embeddings, build the usearch HNSW file), then times
+``semantic_search`` (query embedding + ANN + existence check) on topic queries and
+measures the ANN's recall@10 against exact search over the stored vectors. The
+transformer's (``minilm``) throughput is measured on a sample, since a full run would take
+hours. The database and index are kept in --data-dir: a rerun only times the queries
+(``--reindex`` embeds everything again).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import Engine
+
+from benchmarks.bench_keyword import build
+from benchmarks.synth import TOPICS, generate
+from paperfeed.config import Settings
+from paperfeed.search import embedding_store as store
+from paperfeed.search import vector_index as vi
+from paperfeed.search.embedder import get_embedder, get_minilm, paper_text, storage_key
+from paperfeed.search.indexing import index_missing
+from paperfeed.search.semantic import semantic_search
+from paperfeed.storage.engine import make_engine
+
+FREE_QUERIES = [
+    "interpretability of features in language models",
+    "solving partial differential equations with neural networks",
+    "image generation with denoising diffusion",
+    "pruning neurons to speed up inference",
+    "quantum error correction codes",
+    "robots learning to grasp objects",
+    "galaxy formation and dark matter",
+    "reasoning benchmarks for large language models",
+]
+
+
+def queries() -> list[str]:
+    """Topic queries (three words of each topic's vocabulary) plus free-text questions."""
+    out = list(FREE_QUERIES)
+    for _, words in TOPICS.values():
+        vocab = words.split()
+        for i in range(0, 15, 3):
+            out.append(" ".join(vocab[i : i + 3]))
+    return out
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
+def minilm_throughput(sample: int) -> float:
+    texts = [paper_text(r["title"], r["abstract"]) for r in generate(sample, seed=99)]
+    model = get_minilm()
+    model.encode(texts[:8])  # warm-up
+    t0 = time.perf_counter()
+    model.encode(texts)
+    return sample / (time.perf_counter() - t0)
+
+
+def index(engine: Engine, settings: Settings, reindex: bool) -> None:
+    marks: dict[str, float] = {}
+    start = time.perf_counter()
+    last = [0.0]
+
+    def progress(done: int, total: int) -> None:
+        now = time.perf_counter()
+        if done == total:
+            marks["embedded"] = now
+        if now - last[0] > 5 or done == total:
+            last[0] = now
+            rate = done / max(now - start, 1e-9)
+            print(f"\r  embedded {done:,}/{total:,} ({rate:,.0f} papers/s)", end="", flush=True)
+
+    count = index_missing(engine, settings, progress=progress, rebuild=reindex)
+    end = time.perf_counter()
+    embed_s = marks.get("embedded", start) - start
+    print()
+    if count:
+        print(
+            f"embedding + storing {count:,} papers ({settings.embedding_model}): {embed_s:.0f} s "
+            f"= {count / max(embed_s, 1e-9):,.0f} papers/s"
+        )
+    else:
+        print("every paper already has a vector (use --reindex to redo)")
+    print(f"ANN index sync/build: {end - (marks.get('embedded', start)):.0f} s; "
+          f"index_missing total {end - start:.0f} s; peak RSS {rss_mb():,.0f} MB")
+
+
+def measure_queries(engine: Engine, settings: Settings, rounds: int) -> None:
+    qs = queries()
+    semantic_search(engine, settings, qs[0], 10)  # loads model and index
+    times: list[float] = []
+    for _ in range(rounds):
+        for q in qs:
+            t0 = time.perf_counter()
+            hits = semantic_search(engine, settings, q, 10)
+            times.append((time.perf_counter() - t0) * 1000)
+            assert hits
+    print(f"semantic_search: {len(times)} queries  p50 {pct(times, 0.5):.1f} ms  "
+          f"p99 {pct(times, 0.99):.1f} ms  mean {statistics.fmean(times):.1f} ms "
+          "(target p50 <= 20 ms)")
+
+
+def measure_recall(engine: Engine, settings: Settings, n_queries: int) -> None:
+    """ANN recall@10 against exact search over every stored vector."""
+    key = storage_key(settings.embedding_model)
+    parts_k, parts_v = [], []
+    for keys, vectors in store.iter_vectors(engine, key, None):
+        parts_k.append(keys)
+        parts_v.append(vectors)
+    keys = np.concatenate(parts_k)
+    matrix = np.concatenate(parts_v)
+    embedder = get_embedder(settings.embedding_model)
+    qvecs = embedder.encode(queries()[:n_queries])
+    searcher = vi.open_searcher(vi.index_path(settings, key))
+    assert searcher is not None
+    recalls = []
+    exact_ms = []
+    for q in qvecs:
+        t0 = time.perf_counter()
+        exact = set(keys[np.argsort(-(matrix @ q))[:10]].tolist())
+        exact_ms.append((time.perf_counter() - t0) * 1000)
+        got = {pid for pid, _ in searcher.search(q, 10)}
+        recalls.append(len(exact & got) / 10)
+    print(f"ANN recall@10 vs exact: {statistics.fmean(recalls):.3f} over {len(recalls)} queries "
+          f"(exact numpy search: p50 {pct(exact_ms, 0.5):.0f} ms/query)")
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    ap.add_argument("-n", type=int, default=1_000_000, help="papers in the database")
+    ap.add_argument("--data-dir", default="bench-data", help="where the database/index live")
+    ap.add_argument("--pg", help="a PostgreSQL URL to benchmark instead of SQLite")
+    ap.add_argument("--model", default="minilm-static", help="minilm-static or minilm")
+    ap.add_argument("--rounds", type=int, default=5, help="times each query is run")
+    ap.add_argument("--minilm-sample", type=int, default=256,
+                    help="texts for the transformer's throughput (0 skips it)")
+    ap.add_argument("--reindex", action="store_true", help="embed every paper again")
+    ap.add_argument("--no-recall", action="store_true", help="skip the exact-search recall check")
+    a = ap.parse_args(argv)
+    data_dir = Path(a.data_dir).resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    url = a.pg or f"sqlite:///{data_dir / f'semantic-{a.n}.db'}"
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    settings = Settings(database_url=url, data_dir=data_dir, embedding_model=a.model)
+    engine = make_engine(url)
+    print(f"{a.n:,} synthetic papers, {engine.dialect.name}, model {a.model}, "
+          f"{os.cpu_count()} CPUs", flush=True)
+    build(engine, a.n)
+    if a.minilm_sample:
+        rate = minilm_throughput(a.minilm_sample)
+        print(f"minilm (transformer, 256 tokens) throughput: {rate:,.1f} texts/s on a sample "
+              f"of {a.minilm_sample}: 1M papers would take {1_000_000 / rate / 3600:.1f} h",
+              flush=True)
+    index(engine, settings, a.reindex)
+    path = vi.index_path(settings, storage_key(a.model))
+    size_mb = path.stat().st_size / 2**20
+    print(f"index file {size_mb:,.0f} MB ({vi.DTYPE}, HNSW M={vi.CONNECTIVITY})")
+    measure_queries(engine, settings, a.rounds)
+    if not a.no_recall:
+        measure_recall(engine, settings, 40)
+    print(f"peak RSS of this process: {rss_mb():,.0f} MB")
+    engine.dispose()
+
+
+if __name__ == "__main__":
+    main()
