@@ -130,3 +130,11 @@ def test_report_merge_adds_up() -> None:
     total = ImportReport(added=1, rejected=2).merge(ImportReport(added=2, updated=1, listed=3))
     assert total == ImportReport(added=3, updated=1, rejected=2, listed=3)
     assert total.seen == 6
+
+
+def test_bulk_settings_are_restored_on_the_connection(engine: Engine) -> None:
+    upsert_records(engine, snapshot_records()[:5])
+    if engine.dialect.name == "sqlite":
+        # The pool hands the same connection out again: it must be back to the default.
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 1000

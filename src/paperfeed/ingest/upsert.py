@@ -26,6 +26,7 @@ from paperfeed.storage.dialect import (
     TEXT_ENCODERS,
     BulkEncoders,
     bulk_encoders,
+    bulk_write_settings,
     execute_count,
     executemany,
     select_in,
@@ -234,7 +235,10 @@ def upsert_records(
     transaction. ``on_batch`` gets the running report after every committed batch."""
     report = ImportReport()
     batch: dict[str, PaperRecord | PreparedPaper] = {}
-    with engine.connect().execution_options(sqlite_begin="IMMEDIATE") as conn:
+    with (
+        engine.connect().execution_options(sqlite_begin="IMMEDIATE") as conn,
+        bulk_write_settings(conn),
+    ):
 
         def flush() -> None:
             if not batch:
