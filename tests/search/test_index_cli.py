@@ -33,14 +33,14 @@ def test_index_embeds_what_is_missing_then_nothing(configured: int) -> None:
     assert quiet.exit_code == 0 and quiet.output == ""
 
 
-def test_unknown_model_is_a_usage_error(configured: int) -> None:
+def test_unknown_model_is_a_usage_error() -> None:
     result = runner.invoke(app, ["index", "--model", "gpt-17"])
     assert result.exit_code == 2
     assert "unknown model 'gpt-17'" in result.output
     assert "Traceback" not in result.output
 
 
-def test_bad_batch_size_is_a_usage_error(configured: int) -> None:
+def test_bad_batch_size_is_a_usage_error() -> None:
     result = runner.invoke(app, ["index", "--batch-size", "0"])
     assert result.exit_code == 2
 
