@@ -187,19 +187,22 @@ def ann_at_scale(n: int, rounds: int) -> None:
     print(f"\nANN build ({vi.DTYPE}, M={vi.CONNECTIVITY}, ef_add={vi.EXPANSION_ADD}): "
           f"{build_s:.0f} s = {n / build_s:,.0f} vectors/s; peak RSS {rss_mb():,.0f} MB")
     qs = queries()
-    times: list[float] = []
-    recalls: list[float] = []
-    for i in range(rounds):
-        for q in qs:
-            t0 = time.perf_counter()
-            qv = model.encode([q])[0]
-            got = index.search(qv, 10)
-            times.append((time.perf_counter() - t0) * 1000)
-            if i == 0:
-                exact = set(np.argsort(-(vectors @ qv))[:10].tolist())
-                recalls.append(len(exact & set(got.keys.tolist())) / 10)
-    print(f"query (embed + ANN top-10): {len(times)} queries  p50 {pct(times, 0.5):.2f} ms  "
-          f"p99 {pct(times, 0.99):.2f} ms; recall@10 vs exact {statistics.fmean(recalls):.3f}")
+    qvecs = model.encode(qs)
+    exact = [set(np.argsort(-(vectors @ qv))[:10].tolist()) for qv in qvecs]
+    for ef in sorted({128, vi.EXPANSION_SEARCH}):
+        index.expansion_search = ef
+        times: list[float] = []
+        recalls: list[float] = []
+        for i in range(rounds):
+            for q, want in zip(qs, exact, strict=True):
+                t0 = time.perf_counter()
+                got = index.search(model.encode([q])[0], 10)
+                times.append((time.perf_counter() - t0) * 1000)
+                if i == 0:
+                    recalls.append(len(want & set(got.keys.tolist())) / 10)
+        print(f"query (embed + ANN top-10, ef_search={ef}): {len(times)} queries  "
+              f"p50 {pct(times, 0.5):.2f} ms  p99 {pct(times, 0.99):.2f} ms; "
+              f"recall@10 vs exact {statistics.fmean(recalls):.3f}", flush=True)
     print(f"index memory {index.memory_usage / 2**20:,.0f} MB; peak RSS {rss_mb():,.0f} MB")
 
 
