@@ -47,17 +47,20 @@ def index(
     try:
         if show:
             with Progress(
-                TextColumn("embedding"), BarColumn(), MofNCompleteColumn(),
+                TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                 TimeRemainingColumn(), console=err_console, transient=True,
             ) as bar:
-                task = bar.add_task("embed", total=None)
+                task = bar.add_task("embedding", total=None)
 
                 def report(done: int, total: int) -> None:
                     bar.update(task, completed=done, total=total)
 
+                def phase(message: str) -> None:
+                    bar.update(task, description=message)
+
                 count = index_missing(
                     engine, settings, progress=report, model=name, batch_size=batch_size,
-                    rebuild=rebuild,
+                    rebuild=rebuild, status=phase,
                 )
         else:
             count = index_missing(

@@ -37,9 +37,11 @@ def index_missing(
     model: str | None = None,
     batch_size: int = DEFAULT_BATCH,
     rebuild: bool = False,
+    status: Callable[[str], None] | None = None,
 ) -> int:
     """Embed every paper that has no current vector and update the ANN index; returns how
-    many papers were embedded. `progress(done, total)` is called after every batch."""
+    many papers were embedded. `progress(done, total)` is called after every batch;
+    `status(message)` before the (possibly long) ANN index update."""
     embedder = get_embedder(model or settings.embedding_model)
     name = embedder.key  # what the vectors are stored and indexed under
     path = vi.index_path(settings, name)
@@ -79,6 +81,8 @@ def index_missing(
         done += len(ids)
         if progress:
             progress(done, total)
+    if status:
+        status("updating the nearest-neighbour index")
     sync_index(engine, settings, name, embedder.dim)
     return embedded
 
