@@ -79,7 +79,7 @@ class Settings(BaseSettings):
     )
     embedding_model: str = Field(
         default="minilm-static",
-        description="Semantic-search model: minilm-static (fast, default) or minilm (slower, better)",
+        description="Semantic-search model: minilm-static (fast) or minilm (slower, better)",
     )
     rules: DailyRules = Field(
         default_factory=DailyRules, description="Rules for the daily list (config file section)"
