@@ -19,10 +19,3 @@ def fold(text: str | None) -> str:
 def fold_or_none(text: str | None) -> str | None:
     folded = fold(text)
     return folded or None
-
-
-def shorten_authors(authors: list[str], limit: int = 6) -> str:
-    """'A, B, C et al. (+12)' style list for cards."""
-    if len(authors) <= limit:
-        return ", ".join(authors)
-    return ", ".join(authors[: limit - 1]) + f", … {authors[-1]} (+{len(authors) - limit + 1})"

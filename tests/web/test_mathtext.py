@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import html as lxml_html
 
-from paperfeed.web.mathtext import ALLOWED_ATTRIBUTES, ALLOWED_ELEMENTS, render_math_text
+from paperfeed.render.mathtext import ALLOWED_ATTRIBUTES, ALLOWED_ELEMENTS, render_math_text
 
 TEX_CHARS = "$\\{}^_<>&\"'=:/() abxyz"
 OUTPUT_ATTRIBUTES = ALLOWED_ATTRIBUTES | {"alttext", "class"}

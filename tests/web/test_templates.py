@@ -10,8 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import html as lxml_html
 
-from paperfeed.web.mathtext import ALLOWED_ELEMENTS
-from paperfeed.web.templating import environment, render_card
+from paperfeed.render.jinja import render_card
+from paperfeed.render.mathtext import ALLOWED_ELEMENTS
+from paperfeed.web.templating import environment
 
 PAGE_ELEMENTS = {
     "html", "head", "body", "title", "meta", "link", "a", "header", "nav", "form", "label",

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from paperfeed.config import Settings
-    from paperfeed.sources.harvest import HarvestReport, PageCallback
+    from paperfeed.ingest.harvest import HarvestReport, PageCallback
     from paperfeed.sources.http import PoliteClient
 
     Job = Callable[[Engine, PoliteClient, Settings, PageCallback], HarvestReport]
@@ -151,7 +151,7 @@ def arxiv_api(
     quiet: bool = typer.Option(False, "--quiet", help=QUIET_HELP),
 ) -> None:
     """Harvest the arXiv search API (Atom) for a query or categories."""
-    from paperfeed.sources.harvest import ARXIV_API_URL, category_query, harvest_arxiv_api
+    from paperfeed.ingest.harvest import ARXIV_API_URL, category_query, harvest_arxiv_api
 
     if bool(query) == bool(category):
         fail("give either --query or one or more --category", EXIT_USAGE)
@@ -195,7 +195,7 @@ def oai(
     quiet: bool = typer.Option(False, "--quiet", help=QUIET_HELP),
 ) -> None:
     """Harvest arXiv's OAI-PMH interface by date (incremental, resumable)."""
-    from paperfeed.sources.harvest import METADATA_PREFIXES, OAI_URL, harvest_oai, last_oai_until
+    from paperfeed.ingest.harvest import METADATA_PREFIXES, OAI_URL, harvest_oai, last_oai_until
 
     if metadata_prefix not in METADATA_PREFIXES:
         fail(f"--metadata-prefix must be one of {', '.join(METADATA_PREFIXES)}", EXIT_USAGE)
@@ -237,7 +237,7 @@ def rss(
     quiet: bool = typer.Option(False, "--quiet", help=QUIET_HELP),
 ) -> None:
     """Harvest today's arXiv listing feed; new papers matching the rules go on the day's list."""
-    from paperfeed.sources.harvest import RSS_URL, harvest_rss
+    from paperfeed.ingest.harvest import RSS_URL, harvest_rss
 
     def job(
         engine: Engine, client: PoliteClient, settings: Settings, on_page: PageCallback

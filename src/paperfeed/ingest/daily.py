@@ -10,6 +10,7 @@ from sqlalchemy import Engine, select
 
 from paperfeed.ids import InvalidArxivId, parse_arxiv_id
 from paperfeed.storage.dialect import insert_ignore
+from paperfeed.storage.engine import write_transaction
 from paperfeed.storage.models import DailyEntry, Paper, utcnow
 
 
@@ -50,7 +51,7 @@ def feature(
     if not wanted:
         return result
     table = DailyEntry.__table__
-    with engine.connect().execution_options(sqlite_begin="IMMEDIATE") as conn, conn.begin():
+    with write_transaction(engine) as conn:
         paper_ids: dict[str, int] = {
             arxiv_id: pid
             for arxiv_id, pid in conn.execute(

@@ -32,6 +32,7 @@ from paperfeed.storage.dialect import (
     select_in,
     setwise_insert_triggers,
 )
+from paperfeed.storage.engine import write_connection
 from paperfeed.storage.models import utcnow
 
 _JSON = frozenset({"authors", "categories", "links"})
@@ -236,7 +237,7 @@ def upsert_records(
     report = ImportReport()
     batch: dict[str, PaperRecord | PreparedPaper] = {}
     with (
-        engine.connect().execution_options(sqlite_begin="IMMEDIATE") as conn,
+        write_connection(engine) as conn,
         bulk_write_settings(conn),
     ):
 

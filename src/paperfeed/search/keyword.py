@@ -1,5 +1,6 @@
 """Keyword search behind one interface; the SQL each database needs lives in
-keyword_sqlite.py (FTS5) and keyword_postgres.py (tsvector + GIN).
+keyword_sqlite.py (FTS5) and keyword_postgres.py (tsvector + GIN), on the shared control
+flow and types of keyword_base.py.
 
 Ranking is BM25-style with the title weighted above the authors above the abstract.
 Very common words at scale (a million papers, half of which say "learning") are ranked
@@ -9,62 +10,33 @@ result then says so (``approximate``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Literal, Protocol
-
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import Connection
 
+from paperfeed.search.keyword_base import (
+    CANDIDATES,
+    COUNT_CAP,
+    WEIGHTS,
+    Highlight,
+    KeywordBackend,
+    KeywordHit,
+    KeywordPage,
+    Sort,
+)
+from paperfeed.search.keyword_postgres import PostgresKeyword
+from paperfeed.search.keyword_sqlite import SQLiteKeyword
 from paperfeed.search.query import Query
 
-Sort = Literal["relevance", "date"]
+__all__ = [
+    "CANDIDATES", "COUNT_CAP", "WEIGHTS", "Highlight", "KeywordHit", "KeywordPage", "Sort",
+    "backend_for", "filter_ids", "highlights", "optimize_index", "required_terms", "search",
+]
 
-# Exact ranking up to this many matches; beyond it, the newest CANDIDATES are ranked.
-CANDIDATES = 2000
-# Totals are counted exactly up to this many matches, then reported as "at least".
-COUNT_CAP = 10_000
-# Column weights: title, authors, abstract.
-WEIGHTS = (10.0, 4.0, 1.0)
+_BACKENDS: dict[str, KeywordBackend] = {"sqlite": SQLiteKeyword(), "postgresql": PostgresKeyword()}
 
 
-@dataclass(slots=True)
-class KeywordHit:
-    paper_id: int
-    score: float  # higher is better; only comparable within one result list
-
-
-@dataclass(slots=True)
-class KeywordPage:
-    hits: list[KeywordHit] = field(default_factory=list)
-    total: int = 0
-    total_exact: bool = True  # False: at least `total` papers match
-    approximate: bool = False  # ranked among the newest CANDIDATES matches only
-
-
-@dataclass(slots=True)
-class Highlight:
-    title_html: str  # safe HTML, matches in <mark>
-    snippet_html: str  # safe HTML, matches in <mark>
-
-
-class Backend(Protocol):
-    def search(
-        self, conn: Connection, q: Query, *, limit: int, offset: int, sort: Sort
-    ) -> KeywordPage: ...
-
-    def highlights(self, conn: Connection, q: Query, ids: list[int]) -> dict[int, Highlight]: ...
-
-    def filter_ids(self, conn: Connection, q: Query, ids: list[int]) -> set[int]: ...
-
-
-def backend_for(conn: Connection) -> Backend:
-    if conn.dialect.name == "sqlite":
-        from paperfeed.search.keyword_sqlite import SQLiteKeyword
-
-        return SQLiteKeyword()
-    from paperfeed.search.keyword_postgres import PostgresKeyword
-
-    return PostgresKeyword()
+def backend_for(conn: Connection) -> KeywordBackend:
+    return _BACKENDS[conn.dialect.name]
 
 
 def search(

@@ -14,15 +14,19 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from paperfeed.search.highlight import CLOSE, OPEN, marked_to_html
-from paperfeed.search.keyword import (
+from paperfeed.render.snippets import CLOSE, OPEN, marked_to_html
+from paperfeed.search.keyword_base import (
     CANDIDATES,
     COUNT_CAP,
     WEIGHTS,
     Highlight,
+    KeywordBackend,
     KeywordHit,
     KeywordPage,
     Sort,
+    direction,
+    ids_list,
+    title_tier_terms,
 )
 from paperfeed.search.query import Query, Term
 
@@ -113,22 +117,18 @@ def _estimate(conn: Connection, where: str, params: dict[str, Any]) -> int:
     return int(plan[0]["Plan"]["Plan Rows"])
 
 
-def _direction(q: Query) -> str:
-    return "ASC" if q.date_to and not q.date_from else "DESC"
 
 
-def _ids_list(ids: list[int]) -> str:
-    return ",".join(str(int(i)) for i in ids)
 
 
-class PostgresKeyword:
+class PostgresKeyword(KeywordBackend):
     def search(
         self, conn: Connection, q: Query, *, limit: int, offset: int, sort: Sort
     ) -> KeywordPage:
         params: dict[str, Any] = {"limit": limit, "offset": offset}
         tsq = tsquery_text(q.include, q.exclude)
         if tsq is None:
-            return self._filters_only(conn, q, params)
+            return self.filters_only(conn, q, params)
         params["m"] = tsq
         match = f"p.search_vector @@ {_TSQ.format(name='m')}"
         where = " AND ".join([match, *filter_clauses(q, params, with_excludes=False)])
@@ -165,7 +165,7 @@ class PostgresKeyword:
                 page.approximate = True
                 sql = (
                     f"SELECT id FROM (SELECT p.id, p.published FROM papers p WHERE {where}"
-                    f" ORDER BY p.id {_direction(q)} LIMIT {CANDIDATES}) AS c"
+                    f" ORDER BY p.id {direction(q)} LIMIT {CANDIDATES}) AS c"
                     " ORDER BY published DESC NULLS LAST, id DESC LIMIT :limit OFFSET :offset"
                 )
             rows = conn.execute(text(sql), params).all()
@@ -186,66 +186,28 @@ class PostgresKeyword:
             page.total, page.total_exact = offset + len(page.hits), bool(page.hits) is False
         return page
 
+    ALWAYS = "TRUE"
+    BY_DATE = "p.published DESC NULLS LAST, p.id DESC"
+
+    def filter_clauses(self, q: Query, params: dict[str, Any], *, with_excludes: bool) -> list[str]:
+        return filter_clauses(q, params, with_excludes=with_excludes)
+
     def _tiered(
         self, conn: Connection, q: Query, where: str, params: dict[str, Any],
         limit: int, offset: int,
     ) -> list[KeywordHit]:
         """Too many matches to rank each: papers with all the words in the title first,
         then the rest, newest first within each tier (as on SQLite)."""
-        any_terms = [t for t in q.include if t.field == "any"]
-        fielded = tuple(t for t in q.include if t.field != "any")
-        tiers: list[str | None] = [None]
-        if any_terms:
-            in_title = tuple(Term(t.words, "title") for t in any_terms) + fielded
-            title_q = tsquery_text(in_title)
-            if title_q:
-                tiers = [
-                    "p.search_vector @@ to_tsquery('english', :tier0)",
-                    "NOT (p.search_vector @@ to_tsquery('english', :tier0))",
-                ]
-                params = {**params, "tier0": title_q}
-        need = offset + limit
-        found: list[KeywordHit] = []
-        for tier, extra in enumerate(tiers):
-            if len(found) >= need:
-                break
-            cond = f"{where} AND {extra}" if extra else where
-            rows = conn.execute(
-                text(
-                    f"SELECT p.id FROM papers p WHERE {cond}"
-                    f" ORDER BY p.id {_direction(q)} LIMIT {need - len(found)}"
-                ),
-                params,
-            ).all()
-            top = float(len(tiers) - tier)
-            found.extend(
-                KeywordHit(int(r[0]), round(top - (len(found) + i) * 1e-6, 6))
-                for i, r in enumerate(rows)
-            )
-        return found[offset : offset + limit]
-
-    def _filters_only(self, conn: Connection, q: Query, params: dict[str, Any]) -> KeywordPage:
-        clauses = filter_clauses(q, params, with_excludes=True)
-        where = " AND ".join(clauses) or "TRUE"
-        n = conn.execute(
-            text(
-                f"SELECT count(*) FROM (SELECT 1 FROM papers p WHERE {where}"
-                f" LIMIT {COUNT_CAP + 1}) AS t"
-            ),
-            params,
-        ).scalar_one()
-        rows = conn.execute(
-            text(
-                f"SELECT p.id FROM papers p WHERE {where}"
-                " ORDER BY p.published DESC NULLS LAST, p.id DESC LIMIT :limit OFFSET :offset"
-            ),
-            params,
-        ).all()
-        return KeywordPage(
-            hits=[KeywordHit(int(r[0]), 0.0) for r in rows],
-            total=min(n, COUNT_CAP),
-            total_exact=n <= COUNT_CAP,
-        )
+        in_title = title_tier_terms(q)
+        title_q = tsquery_text(in_title) if in_title else None
+        conds = [where]
+        if title_q:
+            params = {**params, "tier0": title_q}
+            in_title_sql = "p.search_vector @@ to_tsquery('english', :tier0)"
+            conds = [f"{where} AND {in_title_sql}", f"{where} AND NOT ({in_title_sql})"]
+        order = f" ORDER BY p.id {direction(q)}"
+        tiers = [(f"SELECT p.id FROM papers p WHERE {c}{order}", params) for c in conds]
+        return self.tiered(conn, tiers, limit=limit, offset=offset)
 
     def highlights(self, conn: Connection, q: Query, ids: list[int]) -> dict[int, Highlight]:
         tsq = tsquery_text(q.include)
@@ -255,7 +217,7 @@ class PostgresKeyword:
         sql = (
             f"SELECT p.id, ts_headline('english', p.title, {query}, :topts),"
             f" ts_headline('english', p.abstract, {query}, :aopts)"
-            f" FROM papers p WHERE p.id IN ({_ids_list(ids)})"
+            f" FROM papers p WHERE p.id IN ({ids_list(ids)})"
         )
         params = {"m": tsq, "topts": _TITLE_OPTS, "aopts": _HEADLINE_OPTS}
         rows = conn.execute(text(sql), params).all()
@@ -267,7 +229,7 @@ class PostgresKeyword:
 
     def filter_ids(self, conn: Connection, q: Query, ids: list[int]) -> set[int]:
         params: dict[str, Any] = {}
-        clauses = [f"p.id IN ({_ids_list(ids)})", *filter_clauses(q, params, with_excludes=True)]
+        clauses = [f"p.id IN ({ids_list(ids)})", *filter_clauses(q, params, with_excludes=True)]
         fielded = tuple(t for t in q.include if t.field != "any")
         req = tsquery_text(fielded)
         if req:

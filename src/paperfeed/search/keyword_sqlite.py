@@ -12,15 +12,19 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from paperfeed.search.highlight import CLOSE, OPEN, marked_to_html
-from paperfeed.search.keyword import (
+from paperfeed.render.snippets import CLOSE, OPEN, marked_to_html
+from paperfeed.search.keyword_base import (
     CANDIDATES,
     COUNT_CAP,
     WEIGHTS,
     Highlight,
+    KeywordBackend,
     KeywordHit,
     KeywordPage,
     Sort,
+    direction,
+    ids_list,
+    title_tier_terms,
 )
 from paperfeed.search.query import Query, Term
 
@@ -89,31 +93,25 @@ def filter_clauses(q: Query, params: dict[str, Any], *, with_excludes: bool) -> 
     return clauses
 
 
-def _direction(q: Query) -> str:
-    """Which end of the index to take candidates from: the newest papers, unless the query
-    asks only for papers before a date (then the oldest are nearer)."""
-    return "ASC" if q.date_to and not q.date_from else "DESC"
 
 
-def _ids_list(ids: list[int]) -> str:
-    return ",".join(str(int(i)) for i in ids)
 
 
-class SQLiteKeyword:
+class SQLiteKeyword(KeywordBackend):
     def search(
         self, conn: Connection, q: Query, *, limit: int, offset: int, sort: Sort
     ) -> KeywordPage:
         params: dict[str, Any] = {"limit": limit, "offset": offset}
         m = match_expr(q.include, q.exclude)
         if m is None:
-            return self._filters_only(conn, q, params)
+            return self.filters_only(conn, q, params)
         params["m"] = m
         filters = filter_clauses(q, params, with_excludes=False)
         # CROSS JOIN keeps the index as the outer loop (a probe per paper is far slower).
         join = " CROSS JOIN papers p ON p.id = papers_fts.rowid" if filters else ""
         where = " AND ".join(["papers_fts MATCH :m", *filters])
         base = f"FROM papers_fts{join} WHERE {where}"
-        direction = _direction(q)
+        order = direction(q)
 
         # How many papers match the words (the index alone: cheap, capped).
         raw = conn.execute(
@@ -136,7 +134,7 @@ class SQLiteKeyword:
             n = conn.execute(
                 text(
                     "SELECT count(*) FROM (SELECT rowid FROM papers_fts WHERE papers_fts"
-                    f" MATCH :m ORDER BY rowid {direction} LIMIT {FILTER_SAMPLE}) AS f"
+                    f" MATCH :m ORDER BY rowid {order} LIMIT {FILTER_SAMPLE}) AS f"
                     f" CROSS JOIN papers p ON p.id = f.rowid WHERE {' AND '.join(filters)}"
                 ),
                 params,
@@ -160,7 +158,7 @@ class SQLiteKeyword:
                 sql = (
                     f"SELECT id FROM (SELECT p.id AS id, p.published AS pub FROM papers_fts"
                     f" CROSS JOIN papers p ON p.id = papers_fts.rowid WHERE {where}"
-                    f" ORDER BY papers_fts.rowid {direction} LIMIT {window})"
+                    f" ORDER BY papers_fts.rowid {order} LIMIT {window})"
                     " ORDER BY pub DESC, id DESC LIMIT :limit OFFSET :offset"
                 )
             rows = conn.execute(text(sql), params).all()
@@ -180,6 +178,9 @@ class SQLiteKeyword:
             page.total = min(COUNT_CAP, max(page.total, offset + len(page.hits)))
         return page
 
+    def filter_clauses(self, q: Query, params: dict[str, Any], *, with_excludes: bool) -> list[str]:
+        return filter_clauses(q, params, with_excludes=with_excludes)
+
     def _tiered(
         self, conn: Connection, q: Query, filters: list[str], params: dict[str, Any],
         limit: int, offset: int,
@@ -187,60 +188,22 @@ class SQLiteKeyword:
         """Ranking for words too common to score every match: bm25() first counts every
         paper holding each word, which for a word in half of a million papers costs more
         than the whole query may. Papers with all the words in their title come first,
-        then the other matches; newest first within each tier. Each tier reads only as
-        many index entries as the page needs."""
-        any_terms = [t for t in q.include if t.field == "any"]
-        fielded = tuple(t for t in q.include if t.field != "any")
-        tiers: list[str] = []
-        if any_terms:
-            in_title = tuple(Term(t.words, "title") for t in any_terms) + fielded
+        then the other matches; newest first within each tier."""
+        in_title = title_tier_terms(q)
+        if in_title:
             title_expr = match_expr(in_title, q.exclude)
             assert title_expr is not None
-            tiers = [title_expr, f"({params['m']}) NOT ({match_expr(in_title)})"]
+            exprs = [title_expr, f"({params['m']}) NOT ({match_expr(in_title)})"]
         else:
-            tiers = [params["m"]]
+            exprs = [params["m"]]
         join = " CROSS JOIN papers p ON p.id = papers_fts.rowid" if filters else ""
-        need = offset + limit
-        found: list[KeywordHit] = []
-        for tier, expr in enumerate(tiers):
-            if len(found) >= need:
-                break
-            where = " AND ".join(["papers_fts MATCH :tm", *filters])
-            rows = conn.execute(
-                text(
-                    f"SELECT papers_fts.rowid FROM papers_fts{join} WHERE {where}"
-                    f" ORDER BY papers_fts.rowid {_direction(q)} LIMIT {need - len(found)}"
-                ),
-                {**params, "tm": expr},
-            ).all()
-            top = float(len(tiers) - tier)
-            found.extend(
-                KeywordHit(int(r[0]), round(top - (len(found) + i) * 1e-6, 6))
-                for i, r in enumerate(rows)
-            )
-        return found[offset : offset + limit]
-
-    def _filters_only(self, conn: Connection, q: Query, params: dict[str, Any]) -> KeywordPage:
-        clauses = filter_clauses(q, params, with_excludes=True)
-        where = " AND ".join(clauses) or "1 = 1"
-        n = conn.execute(
-            text(
-                f"SELECT count(*) FROM (SELECT 1 FROM papers p WHERE {where}"
-                f" LIMIT {COUNT_CAP + 1})"
-            ),
-            params,
-        ).scalar_one()
-        rows = conn.execute(
-            text(
-                f"SELECT p.id FROM papers p WHERE {where}"
-                " ORDER BY p.published DESC, p.id DESC LIMIT :limit OFFSET :offset"
-            ),
-            params,
-        ).all()
-        return KeywordPage(
-            hits=[KeywordHit(int(r[0]), 0.0) for r in rows],
-            total=min(n, COUNT_CAP),
-            total_exact=n <= COUNT_CAP,
+        where = " AND ".join(["papers_fts MATCH :tm", *filters])
+        sql = (
+            f"SELECT papers_fts.rowid FROM papers_fts{join} WHERE {where}"
+            f" ORDER BY papers_fts.rowid {direction(q)}"
+        )
+        return self.tiered(
+            conn, [(sql, {**params, "tm": e}) for e in exprs], limit=limit, offset=offset
         )
 
     def highlights(self, conn: Connection, q: Query, ids: list[int]) -> dict[int, Highlight]:
@@ -251,7 +214,7 @@ class SQLiteKeyword:
             f"SELECT papers_fts.rowid, highlight(papers_fts, 0, :o, :c),"
             f" snippet(papers_fts, 2, :o, :c, '…', {SNIPPET_TOKENS})"
             f" FROM papers_fts WHERE papers_fts MATCH :m"
-            f" AND papers_fts.rowid IN ({_ids_list(ids)})"
+            f" AND papers_fts.rowid IN ({ids_list(ids)})"
         )
         rows = conn.execute(text(sql), {"m": m, "o": OPEN, "c": CLOSE}).all()
         return {
@@ -260,19 +223,19 @@ class SQLiteKeyword:
 
     def filter_ids(self, conn: Connection, q: Query, ids: list[int]) -> set[int]:
         params: dict[str, Any] = {}
-        clauses = [f"p.id IN ({_ids_list(ids)})", *filter_clauses(q, params, with_excludes=False)]
+        clauses = [f"p.id IN ({ids_list(ids)})", *filter_clauses(q, params, with_excludes=False)]
         fielded = tuple(t for t in q.include if t.field != "any")
         if fielded:
             params["req"] = match_expr(fielded)
             clauses.append(
                 "p.id IN (SELECT rowid FROM papers_fts WHERE papers_fts MATCH :req"
-                f" AND rowid IN ({_ids_list(ids)}))"
+                f" AND rowid IN ({ids_list(ids)}))"
             )
         if q.exclude:
             params["excl"] = any_expr(q.exclude)
             clauses.append(
                 "p.id NOT IN (SELECT rowid FROM papers_fts WHERE papers_fts MATCH :excl"
-                f" AND rowid IN ({_ids_list(ids)}))"
+                f" AND rowid IN ({ids_list(ids)}))"
             )
         sql = f"SELECT p.id FROM papers p WHERE {' AND '.join(clauses)}"
         return {int(r[0]) for r in conn.execute(text(sql), params)}

@@ -19,8 +19,8 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from paperfeed.config import Settings
+from paperfeed.render.snippets import plain_snippet
 from paperfeed.search import keyword
-from paperfeed.search.highlight import plain_snippet
 from paperfeed.search.query import Query, parse
 from paperfeed.storage.models import Paper
 

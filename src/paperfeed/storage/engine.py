@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -75,11 +75,26 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
+def write_connection(engine: Engine) -> Connection:
+    """A connection for writers: each transaction it begins takes the write lock up front
+    on SQLite (``BEGIN IMMEDIATE``, so two writers never deadlock upgrading a read lock);
+    PostgreSQL keeps its default. Use as ``with write_connection(engine) as conn:`` and
+    ``with conn.begin():`` per transaction, or :func:`write_transaction` for just one."""
+    return engine.connect().execution_options(sqlite_begin="IMMEDIATE")
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """One write transaction (see :func:`write_connection`): committed when the block
+    ends, rolled back when it raises."""
+    with write_connection(engine) as conn, conn.begin():
+        yield conn
+
+
 @contextmanager
 def write_session(engine: Engine) -> Iterator[Session]:
-    """A session whose transaction takes the write lock up front on SQLite."""
-    with engine.connect().execution_options(sqlite_begin="IMMEDIATE") as conn, Session(
-        bind=conn, expire_on_commit=False
-    ) as session:
+    """An ORM session in one write transaction (see :func:`write_connection`), committed
+    when the block ends."""
+    with write_connection(engine) as conn, Session(bind=conn, expire_on_commit=False) as session:
         yield session
         session.commit()

@@ -105,8 +105,8 @@ def create_app(
 
     `page_cache_seconds` > 0 serves anonymous page views from a per-process micro-cache
     (see :mod:`paperfeed.web.pagecache`); `serve` turns it on, tests leave it off."""
-    from paperfeed.api.search import router as api_search_router
     from paperfeed.web import pages
+    from paperfeed.web.api.search import router as api_search_router
     from paperfeed.web.search import router as search_router
 
     app = FastAPI(

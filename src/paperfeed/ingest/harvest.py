@@ -26,10 +26,11 @@ from sqlalchemy import Engine
 from paperfeed.config import DailyRules
 from paperfeed.ingest.upsert import ImportReport, upsert_records
 from paperfeed.records import PaperRecord, RejectedRecord
-from paperfeed.sources import arxiv_atom, arxiv_rss, oai_pmh, progress
+from paperfeed.sources import arxiv_atom, arxiv_rss, oai_pmh
 from paperfeed.sources.base import Parsed
 from paperfeed.sources.errors import SourceError
 from paperfeed.sources.http import PoliteClient
+from paperfeed.storage import harvest_state
 
 ARXIV_API_URL = "https://export.arxiv.org/api/query"
 OAI_URL = "https://oaipmh.arxiv.org/oai"
@@ -116,7 +117,7 @@ def harvest_oai(
     """ListRecords from ``from_`` to ``until`` (inclusive), following resumption tokens."""
     report = HarvestReport()
     key = oai_state_key(base_url, metadata_prefix, set_spec, from_, until)
-    saved = None if restart else progress.load(engine, "oai", key)
+    saved = None if restart else harvest_state.load(engine, "oai", key)
     token: str | None = saved.get("token") if saved else None
     if token:
         report.resumed = True
@@ -144,14 +145,14 @@ def harvest_oai(
                 report.notes.append("saved resumption token expired; starting the listing again")
                 retried_token = True
                 token = None
-                progress.clear(engine, "oai", key)
+                harvest_state.clear(engine, "oai", key)
                 continue
             raise
         _sync_retries(client, report, before)
         _store(engine, parsed, report)
         token = parsed.resumption_token
         if token:
-            progress.save(
+            harvest_state.save(
                 engine,
                 "oai",
                 key,
@@ -166,9 +167,9 @@ def harvest_oai(
         if not token:
             break
     done = until or (parsed.response_date.date() if parsed.response_date else None)
-    progress.clear(engine, "oai", key)
+    harvest_state.clear(engine, "oai", key)
     if done is not None:
-        progress.save(
+        harvest_state.save(
             engine,
             "oai-complete",
             oai_state_key(base_url, metadata_prefix, set_spec, None, None),
@@ -180,7 +181,7 @@ def harvest_oai(
 
 def last_oai_until(engine: Engine, base_url: str, prefix: str, set_spec: str | None) -> date | None:
     """The date a previous complete OAI harvest of this set reached, if any."""
-    saved = progress.load(
+    saved = harvest_state.load(
         engine, "oai-complete", oai_state_key(base_url, prefix, set_spec, None, None)
     )
     try:
@@ -212,7 +213,7 @@ def harvest_arxiv_api(
     the end of the results."""
     report = HarvestReport()
     key = f"{base_url} {query}"
-    saved = None if restart else progress.load(engine, "arxiv-api", key)
+    saved = None if restart else harvest_state.load(engine, "arxiv-api", key)
     start = origin = 0
     if saved and isinstance(saved.get("start"), int) and saved.get("max") == max_results:
         start, origin = saved["start"], int(saved.get("origin", 0))
@@ -257,14 +258,14 @@ def harvest_arxiv_api(
         empty_pages = 0
         _store(engine, parsed, report)
         start += parsed.entries
-        progress.save(
+        harvest_state.save(
             engine, "arxiv-api", key, {"start": start, "origin": origin, "max": max_results}
         )
         if on_page is not None:
             on_page(report)
         if total is not None and start >= total:
             break
-    progress.clear(engine, "arxiv-api", key)
+    harvest_state.clear(engine, "arxiv-api", key)
     report.complete = True
     return report
 
@@ -304,7 +305,7 @@ def harvest_rss(
     finally:
         _sync_retries(client, report, before)
     day = parsed.announce_day
-    saved = progress.load(engine, "rss", key)
+    saved = harvest_state.load(engine, "rss", key)
     if not force and day is not None and saved and saved.get("day") == day.isoformat():
         report.notes.append(f"the listing of {day.isoformat()} was already harvested")
         report.complete = True
@@ -316,7 +317,7 @@ def harvest_rss(
             result = feature(engine, day, [r.id for r in chosen], source="rule")
             report.featured += len(result.added)
     if day is not None:
-        progress.save(engine, "rss", key, {"day": day.isoformat()})
+        harvest_state.save(engine, "rss", key, {"day": day.isoformat()})
     if on_page is not None:
         on_page(report)
     report.complete = True

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Engine, delete, select
 
 from paperfeed.storage.dialect import upsert
+from paperfeed.storage.engine import write_transaction
 from paperfeed.storage.models import HarvestState, utcnow
 
 MAX_KEY = 512
@@ -40,7 +41,7 @@ def load(engine: Engine, source: str, key: str) -> dict[str, Any] | None:
 
 def save(engine: Engine, source: str, key: str, value: dict[str, Any]) -> None:
     table = HarvestState.__table__
-    with engine.connect().execution_options(sqlite_begin="IMMEDIATE") as conn, conn.begin():
+    with write_transaction(engine) as conn:
         stmt = upsert(conn, table, ["source", "key"], ["value", "updated_at"])  # type: ignore[arg-type]
         conn.execute(
             stmt.values(
@@ -53,7 +54,7 @@ def save(engine: Engine, source: str, key: str, value: dict[str, Any]) -> None:
 
 
 def clear(engine: Engine, source: str, key: str) -> None:
-    with engine.connect().execution_options(sqlite_begin="IMMEDIATE") as conn, conn.begin():
+    with write_transaction(engine) as conn:
         conn.execute(
             delete(HarvestState).where(HarvestState.source == source, HarvestState.key == _key(key))
         )

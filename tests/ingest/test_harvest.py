@@ -10,9 +10,10 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from paperfeed.config import DailyRules
-from paperfeed.sources import harvest, progress
+from paperfeed.ingest import harvest
 from paperfeed.sources.errors import Forbidden, SourceError
 from paperfeed.sources.http import PoliteClient
+from paperfeed.storage import harvest_state
 from paperfeed.storage.models import DailyEntry, Paper, PaperVersion
 from tests.conftest import FIXTURES
 from tests.sources.harvest_pages import (
@@ -98,7 +99,7 @@ def test_oai_follows_the_resumption_token_and_clears_it(
     assert report.complete and not report.resumed
     # The second request carries only the verb and the token (OAI-PMH rule).
     assert server.requests[1].params == {"verb": "ListRecords", "resumptionToken": TOKEN}
-    assert progress.load(engine, "oai", oai_key(server.url)) is None
+    assert harvest_state.load(engine, "oai", oai_key(server.url)) is None
     assert harvest.last_oai_until(engine, server.url, "oai_dc", "cs") == date(2015, 4, 24)
     # A second run changes nothing.
     with serve(OaiServer()) as server:
@@ -137,7 +138,7 @@ def test_interrupted_oai_harvest_resumes_from_the_saved_token(
         with pytest.raises(SourceError, match="giving up after 4 attempts: network error"):
             run_oai(engine, client, server.url)
         assert paper_count(engine) == 5
-        saved = progress.load(engine, "oai", oai_key(server.url))
+        saved = harvest_state.load(engine, "oai", oai_key(server.url))
         assert saved is not None and saved["token"] == TOKEN and saved["size"] == 1162
         # The server is back: a second run starts from the token, not from page 1.
         responder.token_down = False
@@ -147,12 +148,12 @@ def test_interrupted_oai_harvest_resumes_from_the_saved_token(
     assert report.resumed and report.pages == 1 and report.added == 10
     assert [r.params.get("resumptionToken") for r in resumed_requests] == [TOKEN]
     assert stored_ids(engine) == EXPECTED
-    assert progress.load(engine, "oai", oai_key(server.url)) is None
+    assert harvest_state.load(engine, "oai", oai_key(server.url)) is None
 
 
 def test_expired_saved_token_restarts_the_listing(engine: Engine, client: PoliteClient) -> None:
     with serve(OaiServer()) as server:
-        progress.save(engine, "oai", oai_key(server.url), {"token": "stale|1"})
+        harvest_state.save(engine, "oai", oai_key(server.url), {"token": "stale|1"})
         report = run_oai(engine, client, server.url)
     assert [r.params.get("resumptionToken") for r in server.requests] == [
         "stale|1",
@@ -207,7 +208,7 @@ def test_api_pages_through_all_results(engine: Engine, client: PoliteClient) -> 
     starts = [(r.params["start"], r.params["max_results"]) for r in server.requests]
     assert starts == [("0", "40"), ("40", "40"), ("40", "40"), ("80", "40")]
     assert server.requests[0].params["sortBy"] == "submittedDate"
-    assert progress.load(engine, "arxiv-api", f"{server.url} {QUERY}") is None
+    assert harvest_state.load(engine, "arxiv-api", f"{server.url} {QUERY}") is None
 
 
 def test_api_max_results_and_resume_after_failure(engine: Engine, client: PoliteClient) -> None:

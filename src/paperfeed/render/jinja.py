@@ -1,0 +1,76 @@
+"""The Jinja2 environment every HTML output starts from, and the paper card.
+
+:func:`make_environment` gives an environment with autoescape on and the shared filters
+(``tex``, ``short_authors``, ``format_day``, ``short_day``) and globals (``abs_url``,
+``pdf_url``, ``plural``, ``card``); an output adds its own template folders in front of
+this package's ``templates/`` (which holds ``_card.html``).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+
+from paperfeed import __version__
+from paperfeed.ids import abs_url, pdf_url
+from paperfeed.render.format import format_day, plural, short_day, shorten_authors
+from paperfeed.render.mathtext import render_math_text
+
+TEMPLATES = Path(__file__).with_name("templates")
+
+
+def make_environment(*template_dirs: Path) -> Environment:
+    """An autoescaping environment loading from `template_dirs`, then this package's
+    templates, with the shared filters and globals registered."""
+    env = Environment(
+        loader=FileSystemLoader([*template_dirs, TEMPLATES]),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
+    env.filters["tex"] = render_math_text
+    env.filters["short_authors"] = shorten_authors
+    env.filters["format_day"] = format_day
+    env.filters["short_day"] = short_day
+    env.globals["abs_url"] = abs_url
+    env.globals["pdf_url"] = pdf_url
+    env.globals["plural"] = plural
+    env.globals["card"] = render_card
+    env.globals["version"] = __version__
+    return env
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    """The environment with only this package's templates (cards)."""
+    return make_environment()
+
+
+# Rendered cards, keyed on everything _card.html shows (see render_card).
+_CARDS: dict[tuple[Any, ...], str] = {}
+_MAX_CARDS = 8192
+
+
+def render_card(paper: Any, rank: int | None = None, **extra: Any) -> Markup:
+    """One paper card (``_card.html``), reused while the shown fields are unchanged.
+
+    The key holds every field the card shows; anything else a card should depend on
+    (per-user state, an absolute ``base_url`` for links in email, say) must be passed in
+    ``extra`` so it is part of the key."""
+    key = (
+        rank, paper.arxiv_id, paper.title, paper.abstract, tuple(paper.authors or ()),
+        tuple(paper.categories or ()), bool(paper.withdrawn), paper.vote_count,
+        paper.comment_count, tuple(sorted(extra.items())),
+    )
+    html = _CARDS.get(key)
+    if html is None:
+        html = environment().get_template("_card.html").render(paper=paper, rank=rank, **extra)
+        if len(_CARDS) >= _MAX_CARDS:
+            _CARDS.clear()
+        _CARDS[key] = html
+    return Markup(html)

@@ -1,0 +1,132 @@
+"""What the keyword backends share: result types, limits, and the control flow that does
+not depend on the database (the filters-only listing and the tiered ranking of very common
+words). Each backend (keyword_sqlite.py, keyword_postgres.py) subclasses
+:class:`KeywordBackend` and supplies its SQL; the facade ``keyword.py`` picks one.
+Imports go one way: facade -> backends -> this module.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+
+from paperfeed.search.query import Query, Term
+
+Sort = Literal["relevance", "date"]
+
+# Exact ranking up to this many matches; beyond it, the newest CANDIDATES are ranked.
+CANDIDATES = 2000
+# Totals are counted exactly up to this many matches, then reported as "at least".
+COUNT_CAP = 10_000
+# Column weights: title, authors, abstract.
+WEIGHTS = (10.0, 4.0, 1.0)
+
+
+@dataclass(slots=True)
+class KeywordHit:
+    paper_id: int
+    score: float  # higher is better; only comparable within one result list
+
+
+@dataclass(slots=True)
+class KeywordPage:
+    hits: list[KeywordHit] = field(default_factory=list)
+    total: int = 0
+    total_exact: bool = True  # False: at least `total` papers match
+    approximate: bool = False  # ranked among the newest CANDIDATES matches only
+
+
+@dataclass(slots=True)
+class Highlight:
+    title_html: str  # safe HTML, matches in <mark>
+    snippet_html: str  # safe HTML, matches in <mark>
+
+
+def direction(q: Query) -> str:
+    """Which end of the index to take candidates from: the newest papers, unless the query
+    asks only for papers before a date (then the oldest are nearer)."""
+    return "ASC" if q.date_to and not q.date_from else "DESC"
+
+
+def ids_list(ids: list[int]) -> str:
+    """Integer ids as a SQL list literal (each forced through int())."""
+    return ",".join(str(int(i)) for i in ids)
+
+
+def title_tier_terms(q: Query) -> tuple[Term, ...] | None:
+    """The query's plain words moved into the title (field terms kept as they are): the
+    first tier of the tiered ranking. None when the query has no plain words."""
+    any_terms = [t for t in q.include if t.field == "any"]
+    if not any_terms:
+        return None
+    fielded = tuple(t for t in q.include if t.field != "any")
+    return tuple(Term(t.words, "title") for t in any_terms) + fielded
+
+
+class KeywordBackend:
+    """Shared control flow; subclasses provide the SQL."""
+
+    # SQL for "no condition" and for newest-first order by publication date.
+    ALWAYS = "1 = 1"
+    BY_DATE = "p.published DESC, p.id DESC"
+
+    def search(
+        self, conn: Connection, q: Query, *, limit: int, offset: int, sort: Sort
+    ) -> KeywordPage:
+        raise NotImplementedError
+
+    def highlights(self, conn: Connection, q: Query, ids: list[int]) -> dict[int, Highlight]:
+        raise NotImplementedError
+
+    def filter_ids(self, conn: Connection, q: Query, ids: list[int]) -> set[int]:
+        raise NotImplementedError
+
+    def filter_clauses(self, q: Query, params: dict[str, Any], *, with_excludes: bool) -> list[str]:
+        raise NotImplementedError
+
+    def filters_only(self, conn: Connection, q: Query, params: dict[str, Any]) -> KeywordPage:
+        """A query with filters (and maybe exclusions) but no positive words: the filtered
+        papers, newest first."""
+        where = " AND ".join(self.filter_clauses(q, params, with_excludes=True)) or self.ALWAYS
+        n = conn.execute(
+            text(
+                f"SELECT count(*) FROM (SELECT 1 FROM papers p WHERE {where}"
+                f" LIMIT {COUNT_CAP + 1}) AS t"
+            ),
+            params,
+        ).scalar_one()
+        rows = conn.execute(
+            text(
+                f"SELECT p.id FROM papers p WHERE {where}"
+                f" ORDER BY {self.BY_DATE} LIMIT :limit OFFSET :offset"
+            ),
+            params,
+        ).all()
+        return KeywordPage(
+            hits=[KeywordHit(int(r[0]), 0.0) for r in rows],
+            total=min(n, COUNT_CAP),
+            total_exact=n <= COUNT_CAP,
+        )
+
+    @staticmethod
+    def tiered(
+        conn: Connection, tiers: list[tuple[str, dict[str, Any]]], *, limit: int, offset: int
+    ) -> list[KeywordHit]:
+        """Ranking for words too common to score every match. Each tier is a query (SQL
+        without its LIMIT, ids in tier order) read only as far as the page needs; the first
+        tier scores highest, and within a tier earlier rows score higher."""
+        need = offset + limit
+        found: list[KeywordHit] = []
+        for tier, (sql, params) in enumerate(tiers):
+            if len(found) >= need:
+                break
+            rows = conn.execute(text(f"{sql} LIMIT {need - len(found)}"), params).all()
+            top = float(len(tiers) - tier)
+            found.extend(
+                KeywordHit(int(r[0]), round(top - (len(found) + i) * 1e-6, 6))
+                for i, r in enumerate(rows)
+            )
+        return found[offset : offset + limit]
