@@ -83,7 +83,7 @@ class OaiServer:
 EXPECTED = sorted(oai_ids(oai_page1()) + oai_ids(oai_page2()))
 
 
-def run_oai(engine: Engine, client: PoliteClient, url: str) -> harvest.HarvestReport:
+def run_oai(engine: Engine, client: PoliteClient, url: str) -> harvest.IngestReport:
     return harvest.harvest_oai(
         engine, client, base_url=url, set_spec="cs", from_=FROM, metadata_prefix="oai_dc"
     )
@@ -268,7 +268,7 @@ def test_rss_stores_the_listing_and_features_new_papers_matching_rules(
             base_url=server.url + "/rss",
         )
         assert server.requests[0].path == "/rss/hep-lat+math"
-        assert report.added == 1504 and report.featured == len(expected) > 5
+        assert report.added == 1504 and report.listed == len(expected) > 5
         assert listed(engine) == [(i, "rule") for i in expected]
         # A replacement by a matching author is not "newly announced".
         assert "1401.3665" not in expected
@@ -280,7 +280,7 @@ def test_rss_stores_the_listing_and_features_new_papers_matching_rules(
             rules=rules,
             base_url=server.url + "/rss",
         )
-    assert again.pages == 0 and again.featured == 0
+    assert again.pages == 0 and again.listed == 0
     assert again.notes == ["the listing of 2024-11-28 was already harvested"]
     assert paper_count(engine) == 1504
 

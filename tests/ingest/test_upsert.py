@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from sqlalchemy import Engine, text
 
-from paperfeed.ingest.upsert import ImportReport, upsert_records
+from paperfeed.ingest.upsert import IngestReport, upsert_records
 from paperfeed.records import PaperRecord, RejectedRecord, VersionRecord
 from paperfeed.sources.snapshot import iter_snapshot
 from paperfeed.storage.engine import session_factory
@@ -43,7 +43,7 @@ def rec(version: int, title: str, **kw: object) -> PaperRecord:
 
 def test_snapshot_import_stores_every_field(engine: Engine) -> None:
     report = upsert_records(engine, snapshot_records(), batch_size=64)
-    assert report == ImportReport(added=200)
+    assert report == IngestReport(added=200)
     p = paper(engine, "0704.0001")
     assert p["authors"] == ["C. Balázs", "E. L. Berger", "P. M. Nadolsky", "C. -P. Yuan"]
     assert p["version"] == 2
@@ -65,13 +65,13 @@ def test_reimport_changes_nothing(engine: Engine) -> None:
     upsert_records(engine, snapshot_records(), batch_size=50)
     before = dump(engine)
     again = upsert_records(engine, snapshot_records(), batch_size=77)
-    assert again == ImportReport(unchanged=200)
+    assert again == IngestReport(unchanged=200)
     assert dump(engine) == before
 
 
 def test_newer_version_updates_and_older_never_overwrites(engine: Engine) -> None:
-    assert upsert_records(engine, [rec(2, "Second")]) == ImportReport(added=1)
-    assert upsert_records(engine, [rec(3, "Third", doi="10.1/x")]) == ImportReport(updated=1)
+    assert upsert_records(engine, [rec(2, "Second")]) == IngestReport(added=1)
+    assert upsert_records(engine, [rec(3, "Third", doi="10.1/x")]) == IngestReport(updated=1)
     p = paper(engine, "2401.00001")
     assert p["version"] == 3 and p["title"] == "Third" and p["abstract"] == "Abstract of v3"
     assert p["doi"] == "10.1/x" and p["updated"] == "2024-01-03"
@@ -79,11 +79,11 @@ def test_newer_version_updates_and_older_never_overwrites(engine: Engine) -> Non
 
     with engine.begin() as conn:  # community signals are never touched by imports
         conn.execute(text("UPDATE papers SET vote_count = 5, comment_count = 2"))
-    assert upsert_records(engine, [rec(4, "Fourth")]) == ImportReport(updated=1)
+    assert upsert_records(engine, [rec(4, "Fourth")]) == IngestReport(updated=1)
     assert paper(engine, "2401.00001")["upvotes"] == 5
 
     before = dump(engine)
-    assert upsert_records(engine, [rec(1, "First")]) == ImportReport(unchanged=1)
+    assert upsert_records(engine, [rec(1, "First")]) == IngestReport(unchanged=1)
     after = dump(engine)
     assert after["papers"] == before["papers"]
     # The older version is still recorded in the history.
@@ -93,7 +93,7 @@ def test_newer_version_updates_and_older_never_overwrites(engine: Engine) -> Non
 
 def test_same_paper_twice_in_one_batch_keeps_the_newest(engine: Engine) -> None:
     report = upsert_records(engine, [rec(1, "First"), rec(3, "Third"), rec(2, "Second")])
-    assert report == ImportReport(added=1, updated=1, unchanged=1)
+    assert report == IngestReport(added=1, updated=1, unchanged=1)
     assert count(engine, "SELECT count(*) FROM papers") == 1
     assert paper(engine, "2401.00001")["title"] == "Third"
 
@@ -103,9 +103,9 @@ def test_hf_records_put_papers_on_the_day_and_store_upvotes(engine: Engine) -> N
         id="2410.18057", title="Hugging paper", abstract="A.", authors=["Ann"],
         upstream_upvotes=17, daily_day=date(2024, 10, 25), submitted_by="akhaliq",
     )
-    assert upsert_records(engine, [hf]) == ImportReport(added=1, listed=1)
+    assert upsert_records(engine, [hf]) == IngestReport(added=1, listed=1)
     hf.upstream_upvotes = 25
-    assert upsert_records(engine, [hf]) == ImportReport(updated=1)
+    assert upsert_records(engine, [hf]) == IngestReport(updated=1)
     assert paper(engine, "2410.18057")["upstream_upvotes"] == 25
     with engine.connect() as conn:
         rows = conn.execute(text(
@@ -121,14 +121,14 @@ def test_deleted_and_incomplete_records_change_nothing(engine: Engine) -> None:
     rejected: list[RejectedRecord] = []
     blank = PaperRecord(id="2401.00002", title="", location="f.xml:7")
     report = upsert_records(engine, [gone, blank], on_reject=rejected.append)
-    assert report == ImportReport(deleted=1, rejected=1)
+    assert report == IngestReport(deleted=1, rejected=1)
     assert [r.location for r in rejected] == ["f.xml:7"]
     assert dump(engine) == before
 
 
 def test_report_merge_adds_up() -> None:
-    total = ImportReport(added=1, rejected=2).merge(ImportReport(added=2, updated=1, listed=3))
-    assert total == ImportReport(added=3, updated=1, rejected=2, listed=3)
+    total = IngestReport(added=1, rejected=2).merge(IngestReport(added=2, updated=1, listed=3))
+    assert total == IngestReport(added=3, updated=1, rejected=2, listed=3)
     assert total.seen == 6
 
 

@@ -144,7 +144,7 @@ def test_rss_with_rules_from_the_config_file(
     listed = count(env, DailyEntry)
     assert listed > 0
     assert result.stdout.strip() == (
-        f"harvest rss: 1 page, 1504 added, 0 updated, 0 unchanged, 0 rejected, "
+        f"harvest rss: 1 page, 1,504 added, 0 updated, 0 unchanged, 0 rejected, "
         f"{listed} put on the daily list"
     )
 

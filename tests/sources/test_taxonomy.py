@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from paperfeed.sources.detect import FORMATS
-from paperfeed.sources.parsers import PARSERS
+from paperfeed.sources.parsers import FORMATS, PARSERS, STREAMED
 from paperfeed.sources.taxonomy import category_from_subject, clean_categories, is_arxiv_category
 
 
@@ -80,4 +79,4 @@ def test_oai_dc_subject_names(subject: str, code: str | None) -> None:
 
 
 def test_every_detected_document_format_has_a_parser() -> None:
-    assert set(PARSERS) == set(FORMATS) - {"snapshot"}
+    assert set(PARSERS) == set(FORMATS) - STREAMED

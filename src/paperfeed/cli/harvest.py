@@ -32,10 +32,11 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from paperfeed.config import Settings
-    from paperfeed.ingest.harvest import HarvestReport, PageCallback
+    from paperfeed.ingest.harvest import PageCallback
+    from paperfeed.ingest.report import IngestReport
     from paperfeed.sources.http import PoliteClient
 
-    Job = Callable[[Engine, PoliteClient, Settings, PageCallback], HarvestReport]
+    Job = Callable[[Engine, PoliteClient, Settings, PageCallback], IngestReport]
 
 harvest_app = typer.Typer(
     help="Pull papers from arXiv over the network (polite, resumable).", no_args_is_help=True
@@ -53,18 +54,11 @@ def _parse_date(value: str | None, option: str) -> date | None:
         fail(f"{option} must be a date like 2024-01-31, not {value!r}", EXIT_USAGE)
 
 
-def _summary(name: str, report: HarvestReport) -> str:
+def _summary(name: str, report: IngestReport) -> str:
     parts = [
         f"{report.pages} page{'s' if report.pages != 1 else ''}",
-        f"{report.added} added",
-        f"{report.updated} updated",
-        f"{report.unchanged} unchanged",
-        f"{report.rejected} rejected",
+        *report.summary_parts(deleted_note="kept", listed_label="put on the daily list"),
     ]
-    if report.deleted:
-        parts.append(f"{report.deleted} deleted upstream (kept)")
-    if report.featured:
-        parts.append(f"{report.featured} put on the daily list")
     if report.retries:
         parts.append(f"{report.retries} retr{'ies' if report.retries != 1 else 'y'}")
     return f"harvest {name}: " + ", ".join(parts)
@@ -79,7 +73,7 @@ def _progress(quiet: bool, label: str) -> Iterator[PageCallback]:
         return
     with console.status(f"harvest {label}: fetching page 1…") as status:
 
-        def update(report: HarvestReport) -> None:
+        def update(report: IngestReport) -> None:
             status.update(f"{escape(_summary(label, report))}; fetching page {report.pages + 1}…")
 
         yield update
@@ -159,7 +153,7 @@ def arxiv_api(
 
     def job(
         engine: Engine, client: PoliteClient, settings: Settings, on_page: PageCallback
-    ) -> HarvestReport:
+    ) -> IngestReport:
         return harvest_arxiv_api(
             engine,
             client,
@@ -207,7 +201,7 @@ def oai(
 
     def job(
         engine: Engine, client: PoliteClient, settings: Settings, on_page: PageCallback
-    ) -> HarvestReport:
+    ) -> IngestReport:
         begin = start or last_oai_until(engine, url, metadata_prefix, set_spec)
         if begin is None:
             fail("--from is required for the first harvest of this set", EXIT_USAGE)
@@ -241,7 +235,7 @@ def rss(
 
     def job(
         engine: Engine, client: PoliteClient, settings: Settings, on_page: PageCallback
-    ) -> HarvestReport:
+    ) -> IngestReport:
         return harvest_rss(
             engine,
             client,

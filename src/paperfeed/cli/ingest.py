@@ -22,13 +22,14 @@ from paperfeed.cli.common import (
     get_settings,
     user_errors,
 )
+from paperfeed.sources.parsers import FORMATS
 
 if TYPE_CHECKING:
     from paperfeed.ingest.importer import InputFile
-    from paperfeed.ingest.upsert import ImportReport
+    from paperfeed.ingest.report import IngestReport
     from paperfeed.records import RejectedRecord
 
-FORMAT_CHOICES = ("auto", "arxiv-atom", "oai-pmh", "arxiv-rss", "snapshot", "hf-daily")
+FORMAT_CHOICES = ("auto", *FORMATS)
 SHOW_REJECTS = 20
 
 
@@ -82,16 +83,9 @@ def _open_all(files: list[str], fmt: str) -> list[InputFile]:
     return opened
 
 
-def _summary(report: ImportReport, seconds: float) -> str:
-    parts = [
-        f"{report.added:,} added", f"{report.updated:,} updated",
-        f"{report.unchanged:,} unchanged", f"{report.rejected:,} rejected",
-    ]
-    if report.listed:
-        parts.append(f"{report.listed:,} put on daily lists")
-    if report.deleted:
-        parts.append(f"{report.deleted:,} deleted upstream (skipped)")
-    stored = report.added + report.updated + report.unchanged
+def _summary(report: IngestReport, seconds: float) -> str:
+    parts = report.summary_parts(deleted_note="skipped")
+    stored = report.records
     rate = f" ({stored / seconds:,.0f} papers/s)" if stored and seconds > 0 else ""
     return ", ".join(parts) + f" in {seconds:.1f} s" + rate
 
@@ -118,7 +112,7 @@ def import_(
     known format (nothing is written), 1 missing file or an error feed.
     """
     from paperfeed.ingest.importer import InputError, import_file
-    from paperfeed.ingest.upsert import ImportReport
+    from paperfeed.ingest.report import IngestReport
 
     fmt = fmt.lower()
     if fmt not in FORMAT_CHOICES:
@@ -127,7 +121,7 @@ def import_(
     engine = get_engine(get_settings())
     out = rejects.open("wb") if rejects else None
     sink = _Rejects(out)
-    total = ImportReport()
+    total = IngestReport()
     started = time.perf_counter()
     code = EXIT_OK
     show_bar = not quiet and console.is_terminal
@@ -137,7 +131,7 @@ def import_(
                 try:
                     done = total.added + total.updated + total.unchanged
 
-                    def on_batch(rep: ImportReport, inp: InputFile = inp, done: int = done) -> None:
+                    def on_batch(rep: IngestReport, inp: InputFile = inp, done: int = done) -> None:
                         bar.update(inp, done + rep.added + rep.updated + rep.unchanged)
 
                     total.merge(import_file(engine, inp, batch_size=batch_size,

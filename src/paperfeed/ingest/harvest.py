@@ -18,13 +18,13 @@ HarvestState table after each page:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import Engine
 
 from paperfeed.config import DailyRules
-from paperfeed.ingest.upsert import ImportReport, upsert_records
+from paperfeed.ingest.report import IngestReport
+from paperfeed.ingest.upsert import upsert_records
 from paperfeed.records import PaperRecord, RejectedRecord
 from paperfeed.sources import arxiv_atom, arxiv_rss, oai_pmh
 from paperfeed.sources.base import Parsed
@@ -38,50 +38,20 @@ RSS_URL = "https://rss.arxiv.org/rss"
 METADATA_PREFIXES = ("arXivRaw", "arXiv", "oai_dc")
 
 
-@dataclass(slots=True)
-class HarvestReport:
-    """What a harvest did: pages fetched, what the upsert did with their records,
-    rejected entries (with where and why), papers put on the daily list, retries."""
-
-    pages: int = 0
-    added: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    rejected: int = 0
-    deleted: int = 0
-    featured: int = 0
-    retries: int = 0
-    resumed: bool = False
-    complete: bool = False
-    rejects: list[RejectedRecord] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def records(self) -> int:
-        return self.added + self.updated + self.unchanged
-
-    def add(self, imported: ImportReport) -> None:
-        self.added += imported.added
-        self.updated += imported.updated
-        self.unchanged += imported.unchanged
-        self.rejected += imported.rejected
-        self.deleted += imported.deleted
+PageCallback = Callable[[IngestReport], None]
 
 
-PageCallback = Callable[[HarvestReport], None]
-
-
-def _store(engine: Engine, parsed: Parsed, report: HarvestReport) -> None:
+def _store(engine: Engine, parsed: Parsed, report: IngestReport) -> None:
     rejects: list[RejectedRecord] = []
     imported = upsert_records(engine, parsed.records, on_reject=rejects.append)
-    report.add(imported)
+    report.merge(imported)
     report.rejected += len(parsed.rejected)
     report.rejects.extend(parsed.rejected)
     report.rejects.extend(rejects)
     report.pages += 1
 
 
-def _sync_retries(client: PoliteClient, report: HarvestReport, before: int) -> None:
+def _sync_retries(client: PoliteClient, report: IngestReport, before: int) -> None:
     report.retries += client.stats.retries - before
 
 
@@ -113,9 +83,9 @@ def harvest_oai(
     metadata_prefix: str = "arXivRaw",
     restart: bool = False,
     on_page: PageCallback | None = None,
-) -> HarvestReport:
+) -> IngestReport:
     """ListRecords from ``from_`` to ``until`` (inclusive), following resumption tokens."""
-    report = HarvestReport()
+    report = IngestReport()
     key = oai_state_key(base_url, metadata_prefix, set_spec, from_, until)
     saved = None if restart else harvest_state.load(engine, "oai", key)
     token: str | None = saved.get("token") if saved else None
@@ -208,10 +178,10 @@ def harvest_arxiv_api(
     empty_page_retries: int = 3,
     restart: bool = False,
     on_page: PageCallback | None = None,
-) -> HarvestReport:
+) -> IngestReport:
     """Page through a search (newest submissions first) until ``max_results`` papers or
     the end of the results."""
-    report = HarvestReport()
+    report = IngestReport()
     key = f"{base_url} {query}"
     saved = None if restart else harvest_state.load(engine, "arxiv-api", key)
     start = origin = 0
@@ -290,13 +260,13 @@ def harvest_rss(
     base_url: str = RSS_URL,
     force: bool = False,
     on_page: PageCallback | None = None,
-) -> HarvestReport:
+) -> IngestReport:
     """Fetch today's listing of ``categories``, store it, and put the new papers that
     match ``rules`` on the announcement day's list."""
     from paperfeed.ingest.daily import feature
     from paperfeed.ingest.rules import matching
 
-    report = HarvestReport()
+    report = IngestReport()
     url = rss_url(base_url, categories)
     key = url
     before = client.stats.retries
@@ -315,7 +285,7 @@ def harvest_rss(
         chosen = matching(newly_announced(parsed.records), rules)
         if chosen:
             result = feature(engine, day, [r.id for r in chosen], source="rule")
-            report.featured += len(result.added)
+            report.listed += len(result.added)
     if day is not None:
         harvest_state.save(engine, "rss", key, {"day": day.isoformat()})
     if on_page is not None:

@@ -8,7 +8,6 @@ The snapshot is read line by line (never whole in memory); the XML and JSON form
 from __future__ import annotations
 
 import gzip
-import importlib
 import io
 import multiprocessing
 import os
@@ -22,19 +21,16 @@ from typing import IO, Any, BinaryIO
 import orjson
 from sqlalchemy import Engine
 
-from paperfeed.ingest.upsert import ImportReport, PreparedPaper, upsert_records
+from paperfeed.ingest.report import IngestReport
+from paperfeed.ingest.upsert import PreparedPaper, upsert_records
 from paperfeed.records import PaperRecord, RejectedRecord
-from paperfeed.sources.detect import FORMATS, detect_format
+from paperfeed.sources.detect import detect_format
+from paperfeed.sources.errors import SourceError
+from paperfeed.sources.parsers import FORMATS, parser_for
 from paperfeed.sources.snapshot import MAX_LINE_BYTES, iter_snapshot
 
 HEAD_BYTES = 4096
 _GZIP_MAGIC = b"\x1f\x8b"
-_PARSERS = {
-    "arxiv-atom": "paperfeed.sources.arxiv_atom",
-    "oai-pmh": "paperfeed.sources.oai_pmh",
-    "arxiv-rss": "paperfeed.sources.arxiv_rss",
-    "hf-daily": "paperfeed.sources.hf_daily",
-}
 
 
 class InputError(Exception):
@@ -243,12 +239,12 @@ def iter_file(
         else:
             yield from iter_snapshot(_lines(inp.stream), inp.name)
         return
-    module = importlib.import_module(_PARSERS[inp.format])
-    from paperfeed.sources.errors import SourceError
-
+    parse = parser_for(inp.format)
+    if parse is None:
+        raise InputError(f"{inp.name}: unknown format {inp.format!r}")
     data = inp.stream.read()
     try:
-        parsed = module.parse(data, inp.name)
+        parsed = parse(data, inp.name)
     except SourceError as exc:
         raise InputError(f"{inp.name}: {exc}") from None
     yield from chain(parsed.rejected, parsed.records)
@@ -264,9 +260,9 @@ def import_file(
     *,
     batch_size: int = 2000,
     on_reject: Callable[[RejectedRecord], None] | None = None,
-    on_batch: Callable[[ImportReport], None] | None = None,
+    on_batch: Callable[[IngestReport], None] | None = None,
     parallel: bool = True,
-) -> ImportReport:
+) -> IngestReport:
     """Import one opened input; rejected records go to ``on_reject`` and are counted."""
     rejected = 0
 

@@ -12,7 +12,7 @@ removes a paper's metadata, so they are only counted (``deleted``).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +21,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
 
 from paperfeed.ingest.merge import COLUMNS, merged_values
+from paperfeed.ingest.report import IngestReport
 from paperfeed.records import PaperRecord, RejectedRecord, VersionRecord
 from paperfeed.storage.dialect import (
     TEXT_ENCODERS,
@@ -56,28 +57,6 @@ _INSERT_DAILY = (
     "INSERT INTO daily_entries (day, paper_id, submitted_by_name, submitted_at, source) "
     "VALUES (?, ?, ?, ?, 'import') ON CONFLICT (day, paper_id) DO NOTHING"
 )
-
-
-@dataclass(slots=True)
-class ImportReport:
-    """What an import did. ``listed``: entries added to daily lists (Hugging Face);
-    ``deleted``: records a source marked deleted, skipped."""
-
-    added: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    rejected: int = 0
-    deleted: int = 0
-    listed: int = 0
-
-    def merge(self, other: ImportReport) -> ImportReport:
-        for f in fields(self):
-            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
-        return self
-
-    @property
-    def seen(self) -> int:
-        return self.added + self.updated + self.unchanged + self.rejected + self.deleted
 
 
 _SELECT_STORED = (
@@ -177,7 +156,7 @@ def _stored(row: tuple[Any, ...], enc: BulkEncoders) -> dict[str, Any]:
 
 
 def _write_batch(
-    conn: Connection, batch: dict[str, PaperRecord | PreparedPaper], report: ImportReport
+    conn: Connection, batch: dict[str, PaperRecord | PreparedPaper], report: IngestReport
 ) -> None:
     enc = bulk_encoders(conn)
     now = enc.datetime(utcnow())
@@ -230,11 +209,11 @@ def upsert_records(
     *,
     batch_size: int = 2000,
     on_reject: Callable[[RejectedRecord], None] | None = None,
-    on_batch: Callable[[ImportReport], None] | None = None,
-) -> ImportReport:
+    on_batch: Callable[[IngestReport], None] | None = None,
+) -> IngestReport:
     """Store the records; returns the counts. Each batch of ``batch_size`` is one
     transaction. ``on_batch`` gets the running report after every committed batch."""
-    report = ImportReport()
+    report = IngestReport()
     batch: dict[str, PaperRecord | PreparedPaper] = {}
     with (
         write_connection(engine) as conn,

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
-FORMATS = ("arxiv-atom", "oai-pmh", "arxiv-rss", "snapshot", "hf-daily")
+from paperfeed.sources.parsers import FORMATS
+
+__all__ = ["FORMATS", "detect_format"]
 
 _XML_ROOT = re.compile(rb"\s*<(?:[A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)[\s>/]")
 _SKIP = re.compile(rb"\s*(?:<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>]*>)", re.DOTALL)
