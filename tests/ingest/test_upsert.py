@@ -10,7 +10,8 @@ from paperfeed.ingest.upsert import IngestReport, upsert_records
 from paperfeed.records import PaperRecord, RejectedRecord, VersionRecord
 from paperfeed.sources.snapshot import iter_snapshot
 from paperfeed.storage.engine import session_factory
-from paperfeed.storage.queries import get_paper, paper_to_dict
+from paperfeed.storage.paper_json import paper_to_dict
+from paperfeed.storage.queries import get_paper
 from tests.conftest import FIXTURES
 from tests.ingest.helpers import count, dump
 

@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
+from typer.testing import CliRunner
 
+from paperfeed.cli import app
 from paperfeed.config import Settings
+from paperfeed.storage.paper_json import PaperJSON
 from paperfeed.web.app import create_app
 from tests.search.kw_corpus import add_corpus
 from tests.search.test_keyword_bad_input import BAD_INPUTS
 
-RESULT_KEYS = {
-    "id", "title", "score", "matched_by", "authors", "primary_category", "categories",
-    "published", "upvotes", "title_html", "snippet", "url",
-}
+SEARCH_KEYS = {"score", "matched_by", "title_html", "snippet", "url"}
 
 
 @pytest.fixture
@@ -38,7 +39,7 @@ def test_search_shape(client: TestClient) -> None:
     assert body["query"] == "sparse" and body["mode"] == "keyword" and body["total"] == 3
     assert isinstance(body["took_ms"], float)
     first = body["results"][0]
-    assert set(first) == RESULT_KEYS
+    assert set(first) == set(PaperJSON.model_fields) | SEARCH_KEYS
     assert first["id"] == "2401.00001" and first["matched_by"] == "keyword"
     assert "<mark>" in first["snippet"] or "<mark>" in first["title_html"]
 
@@ -94,3 +95,17 @@ def test_documented_in_openapi(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
     params = {p["name"] for p in spec["paths"]["/api/search"]["get"]["parameters"]}
     assert params == {"q", "mode", "limit", "offset", "sort"}
+
+
+def test_each_result_is_the_paper_json_of_show(
+    client: TestClient, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One shape per paper: a search result holds exactly what `paperfeed show --json`
+    prints for that paper, plus how it matched."""
+    results = client.get("/api/search", params={"q": "sparse", "mode": "keyword"}).json()
+    monkeypatch.setenv("PAPERFEED_DATABASE_URL", engine.url.render_as_string(False))
+    for result in results["results"]:
+        shown = CliRunner().invoke(app, ["show", result["id"], "--json"])
+        assert shown.exit_code == 0, shown.output
+        paper = {k: v for k, v in result.items() if k not in SEARCH_KEYS}
+        assert paper == json.loads(shown.stdout)

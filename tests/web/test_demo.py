@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from paperfeed.demo.builder import DEMO_DAYS, build_demo, load_papers
 from paperfeed.ids import canonical_id
 from paperfeed.storage.models import Comment, DailyEntry, Paper, User, Vote
-from paperfeed.storage.queries import paper_to_dict
+from paperfeed.storage.paper_json import paper_to_dict
 
 CANONICAL_KEYS = {
     "id", "version", "title", "abstract", "authors", "primary_category", "categories",

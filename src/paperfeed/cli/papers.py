@@ -18,7 +18,8 @@ def show(
     """Print one paper."""
     from paperfeed.ids import InvalidArxivId, parse_arxiv_id
     from paperfeed.storage.engine import session_factory
-    from paperfeed.storage.queries import get_paper, paper_to_dict
+    from paperfeed.storage.paper_json import paper_to_dict
+    from paperfeed.storage.queries import get_paper
 
     try:
         canonical = parse_arxiv_id(arxiv_id).id

@@ -23,6 +23,7 @@ from paperfeed.render.snippets import plain_snippet
 from paperfeed.search import keyword
 from paperfeed.search.query import Query, parse
 from paperfeed.storage.models import Paper
+from paperfeed.storage.paper_json import PaperJSON, paper_to_dict
 
 Mode = Literal["hybrid", "keyword", "semantic"]
 SortOrder = Literal["relevance", "date"]
@@ -38,16 +39,11 @@ RRF_K = 60  # reciprocal rank fusion constant (Cormack et al. 2009)
 FUSION_DEPTH = 100  # how deep each list is read before fusing
 
 
-class SearchResult(BaseModel):
-    id: str = Field(description="arXiv id")
-    title: str
+class SearchResult(PaperJSON):
+    """The paper (the canonical paper JSON) and how it matched."""
+
     score: float = Field(description="Higher is better; comparable within one response")
     matched_by: MatchedBy = Field(description="keyword, semantic or both")
-    authors: list[str]
-    primary_category: str | None
-    categories: list[str]
-    published: str | None
-    upvotes: int
     title_html: str = Field(description="Safe HTML: the title with matches in <mark>")
     snippet: str = Field(description="Safe HTML: part of the abstract, matches in <mark>")
     url: str = Field(description="The paper's page")
@@ -143,15 +139,9 @@ def _result(
     from html import escape
 
     return SearchResult(
-        id=paper.arxiv_id,
-        title=paper.title,
+        **paper_to_dict(paper),
         score=score,
         matched_by=matched_by,
-        authors=list(paper.authors or []),
-        primary_category=paper.primary_category,
-        categories=list(paper.categories or []),
-        published=paper.published.isoformat() if paper.published else None,
-        upvotes=paper.vote_count,
         title_html=hl.title_html if hl and hl.title_html else escape(paper.title, quote=True),
         snippet=hl.snippet_html if hl and hl.snippet_html else plain_snippet(paper.abstract),
         url=f"/papers/{paper.arxiv_id}",

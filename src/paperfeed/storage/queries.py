@@ -22,27 +22,6 @@ def get_paper(session: Session, arxiv_id: str) -> Paper | None:
     return session.scalar(select(Paper).where(Paper.arxiv_id == canonical))
 
 
-def paper_to_dict(paper: Paper) -> dict[str, Any]:
-    """The canonical paper JSON (`paperfeed show --json`, the API)."""
-    return {
-        "id": paper.arxiv_id,
-        "version": paper.version,
-        "title": paper.title,
-        "abstract": paper.abstract,
-        "authors": list(paper.authors or []),
-        "primary_category": paper.primary_category,
-        "categories": list(paper.categories or []),
-        "published": paper.published.isoformat() if paper.published else None,
-        "updated": paper.updated.isoformat() if paper.updated else None,
-        "comments": paper.comments,
-        "journal_ref": paper.journal_ref,
-        "doi": paper.doi,
-        "license": paper.license,
-        "withdrawn": bool(paper.withdrawn),
-        "upvotes": paper.vote_count,
-    }
-
-
 def stats(session: Session) -> dict[str, int]:
     def count(model: Any) -> int:
         return int(session.scalar(select(func.count()).select_from(model)) or 0)
