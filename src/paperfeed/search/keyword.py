@@ -26,6 +26,7 @@ from paperfeed.search.keyword_base import (
 from paperfeed.search.keyword_postgres import PostgresKeyword
 from paperfeed.search.keyword_sqlite import SQLiteKeyword
 from paperfeed.search.query import Query
+from paperfeed.storage.engine import write_transaction
 
 __all__ = [
     "CANDIDATES", "COUNT_CAP", "WEIGHTS", "Highlight", "KeywordHit", "KeywordPage", "Sort",
@@ -83,10 +84,8 @@ def optimize_index(engine: Engine) -> None:
     index's segments into one (about 10 s for a million papers; queries and highlights get
     several times faster). PostgreSQL: ANALYZE, so the planner knows how common words are."""
     if engine.dialect.name == "sqlite":
-        from paperfeed.storage.engine import write_session
-
-        with write_session(engine) as session:
-            session.execute(text("INSERT INTO papers_fts(papers_fts) VALUES ('optimize')"))
+        sql = "INSERT INTO papers_fts(papers_fts) VALUES ('optimize')"
     else:
-        with engine.begin() as conn:
-            conn.execute(text("ANALYZE papers"))
+        sql = "ANALYZE papers"
+    with write_transaction(engine) as conn:
+        conn.execute(text(sql))
