@@ -10,6 +10,8 @@ result then says so (``approximate``).
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import Connection
 
@@ -33,10 +35,13 @@ __all__ = [
     "backend_for", "filter_ids", "highlights", "optimize_index", "required_terms", "search",
 ]
 
-_BACKENDS: dict[str, KeywordBackend] = {"sqlite": SQLiteKeyword(), "postgresql": PostgresKeyword()}
+_BACKENDS: dict[str, KeywordBackend[Any]] = {
+    "sqlite": SQLiteKeyword(),
+    "postgresql": PostgresKeyword(),
+}
 
 
-def backend_for(conn: Connection) -> KeywordBackend:
+def backend_for(conn: Connection) -> KeywordBackend[Any]:
     return _BACKENDS[conn.dialect.name]
 
 

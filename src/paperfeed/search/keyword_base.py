@@ -8,7 +8,7 @@ Imports go one way: facade -> backends -> this module.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypeVar
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
@@ -45,6 +45,22 @@ class Highlight:
     snippet_html: str  # safe HTML, matches in <mark>
 
 
+@dataclass(slots=True)
+class Matches:
+    """What a backend learnt counting a query's matches: the total (exact, or a lower
+    bound or estimate), whether there are none for sure, and whether they are few enough
+    to sort all by date (``sortable``) or to score each (``rankable``)."""
+
+    total: int
+    total_exact: bool
+    empty: bool
+    sortable: bool
+    rankable: bool
+
+
+Plan = TypeVar("Plan")
+
+
 def direction(q: Query) -> str:
     """Which end of the index to take candidates from: the newest papers, unless the query
     asks only for papers before a date (then the oldest are nearer)."""
@@ -66,8 +82,10 @@ def title_tier_terms(q: Query) -> tuple[Term, ...] | None:
     return tuple(Term(t.words, "title") for t in any_terms) + fielded
 
 
-class KeywordBackend:
-    """Shared control flow; subclasses provide the SQL."""
+class KeywordBackend(Generic[Plan]):
+    """The control flow of a keyword search, shared by both databases. A subclass says
+    how to match (``plan``: the backend's SQL pieces for the query's positive terms),
+    count, list by date, score, and rank in tiers; this class decides which to run."""
 
     # SQL for "no condition" and for newest-first order by publication date.
     ALWAYS = "1 = 1"
@@ -76,7 +94,58 @@ class KeywordBackend:
     def search(
         self, conn: Connection, q: Query, *, limit: int, offset: int, sort: Sort
     ) -> KeywordPage:
+        params: dict[str, Any] = {"limit": limit, "offset": offset}
+        plan = self.plan(q, params)
+        if plan is None:
+            return self.filters_only(conn, q, params)
+        matches = self.count(conn, q, plan, params)
+        page = KeywordPage(total=min(matches.total, COUNT_CAP), total_exact=matches.total_exact)
+        if matches.empty:
+            return page
+        if sort == "date":
+            page.approximate = not matches.sortable
+            page.hits = self.by_date(conn, q, plan, params, exact=matches.sortable)
+        elif matches.rankable:
+            page.hits = self.ranked(conn, plan, params)
+        else:
+            page.approximate = True
+            page.hits = self.tiered_hits(conn, q, plan, params, limit=limit, offset=offset)
+        self.settle_total(page, sort=sort, limit=limit, offset=offset)
+        return page
+
+    # -- what each backend provides -------------------------------------------------------
+
+    def plan(self, q: Query, params: dict[str, Any]) -> Plan | None:
+        """The SQL pieces matching the query's positive terms (adding their parameters to
+        `params`); None when the query has no positive term."""
         raise NotImplementedError
+
+    def count(self, conn: Connection, q: Query, plan: Plan, params: dict[str, Any]) -> Matches:
+        raise NotImplementedError
+
+    def by_date(
+        self, conn: Connection, q: Query, plan: Plan, params: dict[str, Any], *, exact: bool
+    ) -> list[KeywordHit]:
+        """One page of matches, newest first: of all of them when `exact`, else of a
+        bounded window of the newest-added."""
+        raise NotImplementedError
+
+    def ranked(self, conn: Connection, plan: Plan, params: dict[str, Any]) -> list[KeywordHit]:
+        """One page of matches by relevance score, each match scored."""
+        raise NotImplementedError
+
+    def tiered_hits(
+        self, conn: Connection, q: Query, plan: Plan, params: dict[str, Any], *,
+        limit: int, offset: int,
+    ) -> list[KeywordHit]:
+        """One page of matches too many to score: title matches first (see :meth:`tiered`)."""
+        raise NotImplementedError
+
+    def settle_total(self, page: KeywordPage, *, sort: Sort, limit: int, offset: int) -> None:
+        """Correct an inexact total once the page is known (it holds at least what was
+        shown)."""
+        if not page.total_exact:
+            page.total = min(COUNT_CAP, max(page.total, offset + len(page.hits)))
 
     def highlights(self, conn: Connection, q: Query, ids: list[int]) -> dict[int, Highlight]:
         raise NotImplementedError

@@ -23,6 +23,7 @@ from paperfeed.search.keyword_base import (
     KeywordBackend,
     KeywordHit,
     KeywordPage,
+    Matches,
     Sort,
     direction,
     ids_list,
@@ -121,29 +122,30 @@ def _estimate(conn: Connection, where: str, params: dict[str, Any]) -> int:
 
 
 
-class PostgresKeyword(KeywordBackend):
-    def search(
-        self, conn: Connection, q: Query, *, limit: int, offset: int, sort: Sort
-    ) -> KeywordPage:
-        params: dict[str, Any] = {"limit": limit, "offset": offset}
+class PostgresKeyword(KeywordBackend[str]):
+    """The plan is the WHERE clause: the tsquery match and the filters."""
+
+    def plan(self, q: Query, params: dict[str, Any]) -> str | None:
         tsq = tsquery_text(q.include, q.exclude)
         if tsq is None:
-            return self.filters_only(conn, q, params)
+            return None
         params["m"] = tsq
         match = f"p.search_vector @@ {_TSQ.format(name='m')}"
-        where = " AND ".join([match, *filter_clauses(q, params, with_excludes=False)])
+        return " AND ".join([match, *filter_clauses(q, params, with_excludes=False)])
+
+    def count(self, conn: Connection, q: Query, plan: str, params: dict[str, Any]) -> Matches:
         # Counting a common word's matches means visiting every row the GIN index names;
         # the planner's estimate (from the column's statistics) decides whether to.
         # A bitmap over many matches must fit in work_mem, or every row on a lossy page is
         # rechecked (its tsvector read back); this transaction only reads.
         conn.execute(text(f"SET LOCAL work_mem = '{WORK_MEM}'"))
-        estimate = _estimate(conn, where, params)
+        estimate = _estimate(conn, plan, params)
         # Phrases are checked row by row (positions), so they are counted only when few.
         phrases = any(t.is_phrase for t in q.include)
         if estimate <= (CANDIDATES if phrases else EXACT_COUNT_BELOW):
             n = conn.execute(
                 text(
-                    f"SELECT count(*) FROM (SELECT 1 FROM papers p WHERE {where}"
+                    f"SELECT count(*) FROM (SELECT 1 FROM papers p WHERE {plan}"
                     f" LIMIT {COUNT_CAP + 1}) AS t"
                 ),
                 params,
@@ -151,40 +153,40 @@ class PostgresKeyword(KeywordBackend):
             exact = n <= COUNT_CAP
         else:
             n, exact = estimate, False
-        page = KeywordPage(total=min(n, COUNT_CAP), total_exact=exact)
-        if n == 0:
-            return page
-        if sort == "date":
-            if exact:
-                sql = (
-                    f"SELECT p.id FROM papers p WHERE {where}"
-                    " ORDER BY p.published DESC NULLS LAST, p.id DESC"
-                    " LIMIT :limit OFFSET :offset"
-                )
-            else:
-                page.approximate = True
-                sql = (
-                    f"SELECT id FROM (SELECT p.id, p.published FROM papers p WHERE {where}"
-                    f" ORDER BY p.id {direction(q)} LIMIT {CANDIDATES}) AS c"
-                    " ORDER BY published DESC NULLS LAST, id DESC LIMIT :limit OFFSET :offset"
-                )
-            rows = conn.execute(text(sql), params).all()
-            page.hits = [KeywordHit(int(r[0]), 0.0) for r in rows]
-            return page
-        if exact and n <= CANDIDATES:
-            rank = _rank(_TSQ.format(name="m"))
+        return Matches(
+            n, total_exact=exact, empty=n == 0, sortable=exact, rankable=exact and n <= CANDIDATES
+        )
+
+    def by_date(
+        self, conn: Connection, q: Query, plan: str, params: dict[str, Any], *, exact: bool
+    ) -> list[KeywordHit]:
+        if exact:
             sql = (
-                f"SELECT p.id, {rank} AS s FROM papers p WHERE {where}"
-                " ORDER BY s DESC, p.id DESC LIMIT :limit OFFSET :offset"
+                f"SELECT p.id FROM papers p WHERE {plan}"
+                " ORDER BY p.published DESC NULLS LAST, p.id DESC LIMIT :limit OFFSET :offset"
             )
-            rows = conn.execute(text(sql), params).all()
-            page.hits = [KeywordHit(int(r[0]), round(float(r[1]), 6)) for r in rows]
         else:
-            page.approximate = True
-            page.hits = self._tiered(conn, q, where, params, limit, offset)
-        if not exact and len(page.hits) < limit:  # the estimate was too high
-            page.total, page.total_exact = offset + len(page.hits), bool(page.hits) is False
-        return page
+            sql = (
+                f"SELECT id FROM (SELECT p.id, p.published FROM papers p WHERE {plan}"
+                f" ORDER BY p.id {direction(q)} LIMIT {CANDIDATES}) AS c"
+                " ORDER BY published DESC NULLS LAST, id DESC LIMIT :limit OFFSET :offset"
+            )
+        return [KeywordHit(int(r[0]), 0.0) for r in conn.execute(text(sql), params)]
+
+    def ranked(self, conn: Connection, plan: str, params: dict[str, Any]) -> list[KeywordHit]:
+        rank = _rank(_TSQ.format(name="m"))
+        sql = (
+            f"SELECT p.id, {rank} AS s FROM papers p WHERE {plan}"
+            " ORDER BY s DESC, p.id DESC LIMIT :limit OFFSET :offset"
+        )
+        return [
+            KeywordHit(int(r[0]), round(float(r[1]), 6)) for r in conn.execute(text(sql), params)
+        ]
+
+    def settle_total(self, page: KeywordPage, *, sort: Sort, limit: int, offset: int) -> None:
+        # A page shorter than asked means the planner's estimate was too high.
+        if sort != "date" and not page.total_exact and len(page.hits) < limit:
+            page.total, page.total_exact = offset + len(page.hits), not page.hits
 
     ALWAYS = "TRUE"
     BY_DATE = "p.published DESC NULLS LAST, p.id DESC"
@@ -192,19 +194,19 @@ class PostgresKeyword(KeywordBackend):
     def filter_clauses(self, q: Query, params: dict[str, Any], *, with_excludes: bool) -> list[str]:
         return filter_clauses(q, params, with_excludes=with_excludes)
 
-    def _tiered(
-        self, conn: Connection, q: Query, where: str, params: dict[str, Any],
+    def tiered_hits(
+        self, conn: Connection, q: Query, plan: str, params: dict[str, Any], *,
         limit: int, offset: int,
     ) -> list[KeywordHit]:
         """Too many matches to rank each: papers with all the words in the title first,
         then the rest, newest first within each tier (as on SQLite)."""
         in_title = title_tier_terms(q)
         title_q = tsquery_text(in_title) if in_title else None
-        conds = [where]
+        conds = [plan]
         if title_q:
             params = {**params, "tier0": title_q}
             in_title_sql = "p.search_vector @@ to_tsquery('english', :tier0)"
-            conds = [f"{where} AND {in_title_sql}", f"{where} AND NOT ({in_title_sql})"]
+            conds = [f"{plan} AND {in_title_sql}", f"{plan} AND NOT ({in_title_sql})"]
         order = f" ORDER BY p.id {direction(q)}"
         tiers = [(f"SELECT p.id FROM papers p WHERE {c}{order}", params) for c in conds]
         return self.tiered(conn, tiers, limit=limit, offset=offset)

@@ -7,6 +7,7 @@ FTS5 string of letters and digits, so no user text reaches the FTS5 parser raw.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import text
@@ -20,8 +21,7 @@ from paperfeed.search.keyword_base import (
     Highlight,
     KeywordBackend,
     KeywordHit,
-    KeywordPage,
-    Sort,
+    Matches,
     direction,
     ids_list,
     title_tier_terms,
@@ -97,22 +97,25 @@ def filter_clauses(q: Query, params: dict[str, Any], *, with_excludes: bool) -> 
 
 
 
-class SQLiteKeyword(KeywordBackend):
-    def search(
-        self, conn: Connection, q: Query, *, limit: int, offset: int, sort: Sort
-    ) -> KeywordPage:
-        params: dict[str, Any] = {"limit": limit, "offset": offset}
+@dataclass(slots=True)
+class _Plan:
+    filters: list[str]  # WHERE clauses on papers p (categories, dates)
+    where: str  # the MATCH and the filters
+    join: str  # the join to papers p, when filters need it
+
+
+class SQLiteKeyword(KeywordBackend[_Plan]):
+    def plan(self, q: Query, params: dict[str, Any]) -> _Plan | None:
         m = match_expr(q.include, q.exclude)
         if m is None:
-            return self.filters_only(conn, q, params)
+            return None
         params["m"] = m
         filters = filter_clauses(q, params, with_excludes=False)
         # CROSS JOIN keeps the index as the outer loop (a probe per paper is far slower).
         join = " CROSS JOIN papers p ON p.id = papers_fts.rowid" if filters else ""
-        where = " AND ".join(["papers_fts MATCH :m", *filters])
-        base = f"FROM papers_fts{join} WHERE {where}"
-        order = direction(q)
+        return _Plan(filters, " AND ".join(["papers_fts MATCH :m", *filters]), join)
 
+    def count(self, conn: Connection, q: Query, plan: _Plan, params: dict[str, Any]) -> Matches:
         # How many papers match the words (the index alone: cheap, capped).
         raw = conn.execute(
             text(
@@ -122,11 +125,13 @@ class SQLiteKeyword(KeywordBackend):
             params,
         ).scalar_one()
         if raw == 0:
-            return KeywordPage()
-        if not filters:
+            return Matches(0, total_exact=True, empty=True, sortable=True, rankable=True)
+        if not plan.filters:
             n, exact = raw, raw <= COUNT_CAP
         elif raw <= FILTER_SAMPLE:
-            n = conn.execute(text(f"SELECT count(*) {base}"), params).scalar_one()
+            n = conn.execute(
+                text(f"SELECT count(*) FROM papers_fts{plan.join} WHERE {plan.where}"), params
+            ).scalar_one()
             exact = True
         else:
             # Counting filtered matches means visiting each one; count a sample of the
@@ -134,55 +139,52 @@ class SQLiteKeyword(KeywordBackend):
             n = conn.execute(
                 text(
                     "SELECT count(*) FROM (SELECT rowid FROM papers_fts WHERE papers_fts"
-                    f" MATCH :m ORDER BY rowid {order} LIMIT {FILTER_SAMPLE}) AS f"
-                    f" CROSS JOIN papers p ON p.id = f.rowid WHERE {' AND '.join(filters)}"
+                    f" MATCH :m ORDER BY rowid {direction(q)} LIMIT {FILTER_SAMPLE}) AS f"
+                    f" CROSS JOIN papers p ON p.id = f.rowid WHERE {' AND '.join(plan.filters)}"
                 ),
                 params,
             ).scalar_one()
             exact = False
-        page = KeywordPage(total=min(n, COUNT_CAP), total_exact=exact and n <= COUNT_CAP)
-        if n == 0 and exact:
-            return page
+        return Matches(
+            n, total_exact=exact and n <= COUNT_CAP, empty=n == 0 and exact,
+            sortable=raw <= COUNT_CAP, rankable=raw <= CANDIDATES,
+        )
 
-        if sort == "date":
-            if raw <= COUNT_CAP:
-                sql = (
-                    f"SELECT papers_fts.rowid FROM papers_fts CROSS JOIN papers p"
-                    f" ON p.id = papers_fts.rowid WHERE {where}"
-                    " ORDER BY p.published DESC, p.id DESC LIMIT :limit OFFSET :offset"
-                )
-            else:
-                # Too many to sort: the newest-added matches, sorted by date.
-                page.approximate = True
-                window = min(CANDIDATES, max(200, 2 * (offset + limit)))
-                sql = (
-                    f"SELECT id FROM (SELECT p.id AS id, p.published AS pub FROM papers_fts"
-                    f" CROSS JOIN papers p ON p.id = papers_fts.rowid WHERE {where}"
-                    f" ORDER BY papers_fts.rowid {order} LIMIT {window})"
-                    " ORDER BY pub DESC, id DESC LIMIT :limit OFFSET :offset"
-                )
-            rows = conn.execute(text(sql), params).all()
-            page.hits = [KeywordHit(int(r[0]), 0.0) for r in rows]
-        elif raw <= CANDIDATES:
+    def by_date(
+        self, conn: Connection, q: Query, plan: _Plan, params: dict[str, Any], *, exact: bool
+    ) -> list[KeywordHit]:
+        if exact:
             sql = (
-                f"SELECT papers_fts.rowid, {_BM25} AS s {base}"
-                " ORDER BY s, papers_fts.rowid DESC LIMIT :limit OFFSET :offset"
+                f"SELECT papers_fts.rowid FROM papers_fts CROSS JOIN papers p"
+                f" ON p.id = papers_fts.rowid WHERE {plan.where}"
+                " ORDER BY p.published DESC, p.id DESC LIMIT :limit OFFSET :offset"
             )
-            rows = conn.execute(text(sql), params).all()
-            # bm25() is lower-is-better; report higher-is-better.
-            page.hits = [KeywordHit(int(r[0]), round(-float(r[1]), 6)) for r in rows]
         else:
-            page.approximate = True
-            page.hits = self._tiered(conn, q, filters, params, limit, offset)
-        if not page.total_exact:
-            page.total = min(COUNT_CAP, max(page.total, offset + len(page.hits)))
-        return page
+            # Too many to sort: the newest-added matches, sorted by date.
+            window = min(CANDIDATES, max(200, 2 * (params["offset"] + params["limit"])))
+            sql = (
+                f"SELECT id FROM (SELECT p.id AS id, p.published AS pub FROM papers_fts"
+                f" CROSS JOIN papers p ON p.id = papers_fts.rowid WHERE {plan.where}"
+                f" ORDER BY papers_fts.rowid {direction(q)} LIMIT {window})"
+                " ORDER BY pub DESC, id DESC LIMIT :limit OFFSET :offset"
+            )
+        return [KeywordHit(int(r[0]), 0.0) for r in conn.execute(text(sql), params)]
+
+    def ranked(self, conn: Connection, plan: _Plan, params: dict[str, Any]) -> list[KeywordHit]:
+        sql = (
+            f"SELECT papers_fts.rowid, {_BM25} AS s FROM papers_fts{plan.join}"
+            f" WHERE {plan.where} ORDER BY s, papers_fts.rowid DESC LIMIT :limit OFFSET :offset"
+        )
+        # bm25() is lower-is-better; report higher-is-better.
+        return [
+            KeywordHit(int(r[0]), round(-float(r[1]), 6)) for r in conn.execute(text(sql), params)
+        ]
 
     def filter_clauses(self, q: Query, params: dict[str, Any], *, with_excludes: bool) -> list[str]:
         return filter_clauses(q, params, with_excludes=with_excludes)
 
-    def _tiered(
-        self, conn: Connection, q: Query, filters: list[str], params: dict[str, Any],
+    def tiered_hits(
+        self, conn: Connection, q: Query, plan: _Plan, params: dict[str, Any], *,
         limit: int, offset: int,
     ) -> list[KeywordHit]:
         """Ranking for words too common to score every match: bm25() first counts every
@@ -196,10 +198,9 @@ class SQLiteKeyword(KeywordBackend):
             exprs = [title_expr, f"({params['m']}) NOT ({match_expr(in_title)})"]
         else:
             exprs = [params["m"]]
-        join = " CROSS JOIN papers p ON p.id = papers_fts.rowid" if filters else ""
-        where = " AND ".join(["papers_fts MATCH :tm", *filters])
+        where = " AND ".join(["papers_fts MATCH :tm", *plan.filters])
         sql = (
-            f"SELECT papers_fts.rowid FROM papers_fts{join} WHERE {where}"
+            f"SELECT papers_fts.rowid FROM papers_fts{plan.join} WHERE {where}"
             f" ORDER BY papers_fts.rowid {direction(q)}"
         )
         return self.tiered(
