@@ -209,7 +209,7 @@ def _write_batch(
     if inserts:
         with setwise_insert_triggers(conn, "papers"):
             executemany(conn, _INSERT_PAPERS, inserts)
-        paper_ids.update(select_in(conn, _SELECT_IDS, [r[0] for r in inserts]))  # type: ignore[arg-type]
+        paper_ids.update(select_in(conn, _SELECT_IDS, [r[0] for r in inserts]))
         report.added += len(inserts)
     executemany(conn, _UPDATE_PAPERS, updates)
     versions = [

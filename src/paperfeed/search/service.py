@@ -188,9 +188,9 @@ def search(
     q = parse(query)
     resp = SearchResponse(
         query=query if isinstance(query, str) else "",
-        mode=mode,  # type: ignore[arg-type]
-        mode_used=mode,  # type: ignore[arg-type]
-        sort=sort,  # type: ignore[arg-type]
+        mode=mode,
+        mode_used=mode,
+        sort=sort,
         total=0,
         total_exact=True,
         limit=limit,
