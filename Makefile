@@ -9,7 +9,8 @@ PORT ?= 8000
 
 help:
 	@echo "make demo   - set up and serve the demo site on http://127.0.0.1:$(PORT)"
-	@echo "make test   - set up (venv, PostgreSQL, Chromium) and run the whole suite"
+	@echo "make test   - set up (venv, PostgreSQL, Chromium), lint and run the whole suite"
+	@echo "make lint   - ruff and mypy (strict) only"
 	@echo "make bench  - run the benchmarks (see benchmarks/README.md)"
 
 install: $(STAMP)
@@ -24,11 +25,12 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/paperfeed demo --port $(PORT)
 
-test: $(STAMP)
+# Lint first: it is quick, and the suite only runs on code that passes it.
+test: lint
 	VENV=$(VENV) bash scripts/test.sh
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks scripts
 	$(BIN)/mypy
 
 bench: $(STAMP)

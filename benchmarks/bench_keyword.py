@@ -59,7 +59,9 @@ DATE_SORTED = ["learning", "navier stokes", '"language model"', "galaxy cat:astr
 def _rows(n: int) -> Iterator[dict[str, Any]]:
     now = datetime.now(UTC).replace(tzinfo=None)
     for rec in generate(n, seed=1):
-        created = datetime.strptime(rec["versions"][0]["created"], "%a, %d %b %Y %H:%M:%S %Z")
+        created = datetime.strptime(
+            rec["versions"][0]["created"], "%a, %d %b %Y %H:%M:%S %Z"
+        ).replace(tzinfo=UTC)  # the dates are GMT
         cats = rec["categories"].split()
         yield {
             "arxiv_id": rec["id"],

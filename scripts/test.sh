@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# What `make test` runs after the virtual environment exists: system packages,
-# a PostgreSQL server on loopback, lint, type check, then the whole suite on
-# SQLite and PostgreSQL (PAPERFEED_REQUIRE_PG=1 turns a missing server into a failure).
+# What `make test` runs after the virtual environment exists and `make lint` (ruff,
+# mypy) has passed: system packages, a PostgreSQL server on loopback, then the whole
+# suite on SQLite and PostgreSQL (PAPERFEED_REQUIRE_PG=1 turns a missing server into
+# a failure).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV="${VENV:-.venv}"
@@ -11,9 +12,5 @@ PAPERFEED_TEST_PG_URL="$(bash scripts/pg.sh start)"
 export PAPERFEED_TEST_PG_URL PAPERFEED_REQUIRE_PG=1
 trap 'bash scripts/pg.sh stop' EXIT
 
-echo "== ruff"
-"$VENV/bin/ruff" check src tests benchmarks
-echo "== mypy"
-"$VENV/bin/mypy"
 echo "== pytest"
 "$VENV/bin/pytest" -n "${PYTEST_WORKERS:-2}" "$@"

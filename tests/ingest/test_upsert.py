@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import Engine, text
 
@@ -14,6 +14,7 @@ from paperfeed.storage.paper_json import paper_to_dict
 from paperfeed.storage.queries import get_paper
 from tests.conftest import FIXTURES
 from tests.ingest.helpers import count, dump
+from tests.times import naive_utc
 
 HEAD200 = FIXTURES / "kaggle_arxiv-metadata-oai-snapshot_head200.jsonl"
 
@@ -37,7 +38,7 @@ def rec(version: int, title: str, **kw: object) -> PaperRecord:
     return PaperRecord(
         id="2401.00001", title=title, abstract=f"Abstract of v{version}", authors=["Ann"],
         categories=["cs.LG"], primary_category="cs.LG", version=version,
-        versions=[VersionRecord(version, datetime(2024, 1, version))],
+        versions=[VersionRecord(version, naive_utc(2024, 1, version))],
         published=date(2024, 1, 1), updated=date(2024, 1, version), **kw,  # type: ignore[arg-type]
     )
 
@@ -49,7 +50,7 @@ def test_snapshot_import_stores_every_field(engine: Engine) -> None:
     assert p["authors"] == ["C. Balázs", "E. L. Berger", "P. M. Nadolsky", "C. -P. Yuan"]
     assert p["version"] == 2
     assert p["versions"] == [
-        (1, datetime(2007, 4, 2, 19, 18, 42)), (2, datetime(2007, 7, 24, 20, 10, 27)),
+        (1, naive_utc(2007, 4, 2, 19, 18, 42)), (2, naive_utc(2007, 7, 24, 20, 10, 27)),
     ]
     assert p["published"] == "2007-04-02" and p["updated"] == "2007-07-24"
     assert p["doi"] == "10.1103/PhysRevD.76.013009"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date
 
 import pytest
 
@@ -11,6 +11,7 @@ from paperfeed.records import PaperRecord
 from paperfeed.sources import arxiv_atom
 from paperfeed.sources.errors import MalformedResponse, SourceError
 from tests.conftest import FIXTURES
+from tests.times import naive_utc
 
 
 def parse(name: str) -> arxiv_atom.Parsed:
@@ -45,8 +46,8 @@ def test_classic_entry_every_field() -> None:
     assert rec.published == date(2011, 11, 8)
     assert rec.updated == date(2012, 4, 2)
     assert [(v.version, v.submitted) for v in rec.versions] == [
-        (1, datetime(2011, 11, 8, 18, 48, 36)),
-        (2, datetime(2012, 4, 2, 12, 38, 54)),
+        (1, naive_utc(2011, 11, 8, 18, 48, 36)),
+        (2, naive_utc(2012, 4, 2, 12, 38, 54)),
     ]
 
 

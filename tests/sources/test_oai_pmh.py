@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 import pytest
 
@@ -11,6 +11,7 @@ from paperfeed.sources import oai_pmh
 from paperfeed.sources.base import Parsed
 from paperfeed.sources.errors import SourceError
 from tests.conftest import FIXTURES
+from tests.times import naive_utc
 
 OAI_DC_897 = "arxiv_oai_2015-04-24_ListRecords_oai_dc_897records_complete.xml"
 OAI_DC_TOKEN = "arxiv_oai_2024-01-27_ListRecords_oai_dc_cs_resumptionToken.trimmed5.xml"
@@ -39,7 +40,7 @@ def test_oai_dc_complete_list() -> None:
     parsed = parse(OAI_DC_897)
     assert len(parsed.records) == 897 and not parsed.rejected
     assert parsed.resumption_token is None
-    assert parsed.response_date == datetime(2015, 4, 24, 13, 49, 17)
+    assert parsed.response_date == naive_utc(2015, 4, 24, 13, 49, 17)
     assert len({r.id for r in parsed.records}) == 897
     assert all(r.title and r.abstract for r in parsed.records)
     assert all(r.version is None for r in parsed.records)
@@ -153,8 +154,8 @@ def test_arxiv_raw_versions_authors_and_deleted_record() -> None:
     first = by_id(parsed)["0704.0001"]
     assert first.version == 2
     assert [(v.version, v.submitted, v.size) for v in first.versions] == [
-        (1, datetime(2007, 4, 2, 19, 18, 42), "37kb"),
-        (2, datetime(2007, 7, 24, 20, 10, 27), "37kb"),
+        (1, naive_utc(2007, 4, 2, 19, 18, 42), "37kb"),
+        (2, naive_utc(2007, 7, 24, 20, 10, 27), "37kb"),
     ]
     assert first.published == date(2007, 4, 2) and first.updated == date(2007, 7, 24)
     # TeX-escaped author string turned into Unicode names, in order.
@@ -197,7 +198,7 @@ def test_bad_resumption_token_is_an_error_with_its_code() -> None:
 def test_no_records_match_is_an_empty_result() -> None:
     parsed = oai_pmh.parse(oai_error("noRecordsMatch", "No records match"))
     assert parsed.records == [] and parsed.rejected == [] and parsed.resumption_token is None
-    assert parsed.response_date == datetime(2026, 11, 27, 10, 0)
+    assert parsed.response_date == naive_utc(2026, 11, 27, 10, 0)
 
 
 def test_empty_resumption_token_ends_the_list() -> None:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 import pytest
 
 from paperfeed.records import PaperRecord, RejectedRecord
 from paperfeed.sources.snapshot import MAX_LINE_BYTES, iter_snapshot, split_authors
 from tests.conftest import FIXTURES
+from tests.times import naive_utc
 
 HEAD200 = FIXTURES / "kaggle_arxiv-metadata-oai-snapshot_head200.jsonl"
 OLDSTYLE = FIXTURES / "kaggle_arxiv-metadata-oai-snapshot_oldstyle_id_quant-ph_0602109.jsonl"
@@ -44,8 +45,8 @@ def test_0704_0001_field_by_field(head: dict[str, PaperRecord]) -> None:
     assert p.categories == ["hep-ph"] and p.primary_category == "hep-ph"
     assert p.version == 2
     assert [(v.version, v.submitted) for v in p.versions] == [
-        (1, datetime(2007, 4, 2, 19, 18, 42)),
-        (2, datetime(2007, 7, 24, 20, 10, 27)),
+        (1, naive_utc(2007, 4, 2, 19, 18, 42)),
+        (2, naive_utc(2007, 7, 24, 20, 10, 27)),
     ]
     assert p.published == date(2007, 4, 2)
     assert p.updated == date(2007, 7, 24)

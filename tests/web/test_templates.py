@@ -13,6 +13,7 @@ from lxml import html as lxml_html
 from paperfeed.render.jinja import render_card
 from paperfeed.render.mathtext import ALLOWED_ELEMENTS
 from paperfeed.web.templating import environment
+from tests.times import naive_utc
 
 PAGE_ELEMENTS = {
     "html", "head", "body", "title", "meta", "link", "a", "header", "nav", "form", "label",
@@ -25,6 +26,7 @@ NASTY = st.sampled_from([
     "$\\unicode{<img>}$", "$x<y$", "{", "$", "\\", "'", '"', "&", "\u202e",
 ])
 TEXT = st.lists(NASTY | st.text(max_size=20), max_size=6).map("".join)
+COMMENT_TIME = naive_utc(2024, 11, 28, 12, 0)
 
 
 @dataclass
@@ -38,7 +40,7 @@ class FakeComment:
     id: int
     body: str
     user: FakeUser | None
-    created_at: datetime = datetime(2024, 11, 28, 12, 0)
+    created_at: datetime = COMMENT_TIME
 
 
 @dataclass

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
@@ -221,7 +221,7 @@ def _progress(show: bool, inputs: list[InputFile]) -> _NoBar:
 
 def _parse_day(text: str) -> date:
     if text.lower() == "today":
-        return date.today()
+        return datetime.now().astimezone().date()  # the local day, as the user means it
     try:
         return date.fromisoformat(text)
     except ValueError:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import random
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from importlib import resources
 from typing import Any
 
@@ -81,6 +81,11 @@ def to_record(data: dict[str, Any]) -> PaperRecord:
     )
 
 
+def _naive_utc(year: int, month: int, day: int, hour: int, minute: int) -> datetime:
+    """A UTC wall-clock time as the database stores it (naive, see models.utcnow)."""
+    return datetime(year, month, day, hour, minute, tzinfo=UTC).replace(tzinfo=None)
+
+
 def build_demo(engine: Engine) -> DemoReport:
     """Load the demo into `engine`'s (empty, migrated) database."""
     rng = random.Random(SEED)
@@ -94,7 +99,7 @@ def build_demo(engine: Engine) -> DemoReport:
         )
         users = [
             User(username=f"demo-{name}", display_name=f"{name.title()} (demo)",
-                 created_at=datetime(2024, 11, 1, 9, 0))
+                 created_at=_naive_utc(2024, 11, 1, 9, 0))
             for name in DEMO_USERS
         ]
         session.add_all(users)
@@ -135,7 +140,7 @@ def build_demo(engine: Engine) -> DemoReport:
                     user_id=users[rng.randrange(len(users))].id,
                     parent_id=None,
                     body=DEMO_COMMENTS[rng.randrange(len(DEMO_COMMENTS))],
-                    created_at=datetime(2024, 11, 28, 12, 0) + timedelta(minutes=17 * n),
+                    created_at=_naive_utc(2024, 11, 28, 12, 0) + timedelta(minutes=17 * n),
                 )
                 if thread and n == 2:
                     session.flush()

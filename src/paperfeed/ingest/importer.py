@@ -134,7 +134,7 @@ def open_input(name: str, fmt: str = "auto") -> InputFile:
             raise InputError(f"{display}: not a known format ({what})", unknown_format=True)
         fmt = detected
     stream = io.BufferedReader(_Prefixed(head, body), 1 << 20)
-    return InputFile(display, fmt, stream, raw, size)  # type: ignore[arg-type]
+    return InputFile(display, fmt, stream, raw, size)
 
 
 def _lines(stream: BinaryIO) -> Iterator[bytes]:

@@ -59,44 +59,58 @@ def merged_values(stored: Mapping[str, Any], rec: PaperRecord) -> dict[str, Any]
     current["authors"] = list(current["authors"] or [])
     current["categories"] = list(current["categories"] or [])
     current["links"] = dict(current["links"] or {})
-    out = dict(current)
     version = record_version(rec)
     if version is not None and version < current["version"]:
         return None
     if version is None:
-        # Fill the blanks only.
-        out["abstract"] = current["abstract"] or rec.abstract or ""
-        out["authors"] = current["authors"] or list(rec.authors)
-        if not current["categories"] and rec.categories:
-            out["categories"] = list(rec.categories)
-            out["primary_category"] = rec.primary_category or rec.categories[0]
-        for col in ("published", "updated", *_OPTIONAL):
-            if current[col] is None:
-                out[col] = getattr(rec, col)
-        out["links"] = {**rec.links, **current["links"]}
+        out = {**current, **_filled_blanks(current, rec)}
     else:
-        newer = version > current["version"]
-        out["version"] = version
-        if rec.title:
-            out["title"] = rec.title
-        if rec.abstract:
-            out["abstract"] = rec.abstract
-        if rec.authors:
-            out["authors"] = list(rec.authors)
-        if rec.categories:
-            out["categories"] = list(rec.categories)
-            out["primary_category"] = rec.primary_category or rec.categories[0]
-        for col in _OPTIONAL:
-            value = getattr(rec, col)
-            if value is not None:
-                out[col] = value
-        if current["published"] is None:
-            out["published"] = rec.published
-        if rec.updated is not None:
-            out["updated"] = rec.updated
-        keep = bool(current["withdrawn"]) and not newer
-        out["withdrawn"] = bool(rec.withdrawn) or keep
-        out["links"] = {**current["links"], **rec.links}
+        out = {**current, **_versioned_changes(current, rec, version)}
     if rec.upstream_upvotes is not None:
         out["upstream_upvotes"] = rec.upstream_upvotes
     return None if out == current else out
+
+
+def _filled_blanks(current: Mapping[str, Any], rec: PaperRecord) -> dict[str, Any]:
+    """What a record without a version changes: only the empty fields."""
+    out: dict[str, Any] = {
+        "abstract": current["abstract"] or rec.abstract or "",
+        "authors": current["authors"] or list(rec.authors),
+        "links": {**rec.links, **current["links"]},
+    }
+    if not current["categories"] and rec.categories:
+        out["categories"] = list(rec.categories)
+        out["primary_category"] = rec.primary_category or rec.categories[0]
+    for col in ("published", "updated", *_OPTIONAL):
+        if current[col] is None:
+            out[col] = getattr(rec, col)
+    return out
+
+
+def _versioned_changes(
+    current: Mapping[str, Any], rec: PaperRecord, version: int
+) -> dict[str, Any]:
+    """What a record of the same or a newer version changes: every field it carries."""
+    newer = version > current["version"]
+    out: dict[str, Any] = {"version": version}
+    if rec.title:
+        out["title"] = rec.title
+    if rec.abstract:
+        out["abstract"] = rec.abstract
+    if rec.authors:
+        out["authors"] = list(rec.authors)
+    if rec.categories:
+        out["categories"] = list(rec.categories)
+        out["primary_category"] = rec.primary_category or rec.categories[0]
+    for col in _OPTIONAL:
+        value = getattr(rec, col)
+        if value is not None:
+            out[col] = value
+    if current["published"] is None:
+        out["published"] = rec.published
+    if rec.updated is not None:
+        out["updated"] = rec.updated
+    keep = bool(current["withdrawn"]) and not newer
+    out["withdrawn"] = bool(rec.withdrawn) or keep
+    out["links"] = {**current["links"], **rec.links}
+    return out

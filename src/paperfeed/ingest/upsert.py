@@ -188,7 +188,7 @@ def _write_batch(
     if inserts:
         with setwise_insert_triggers(conn, "papers"):
             executemany(conn, _INSERT_PAPERS, inserts)
-        paper_ids.update(select_in(conn, _SELECT_IDS, [r[0] for r in inserts]))  # type: ignore[arg-type]
+        paper_ids.update(select_in(conn, _SELECT_IDS, [r[0] for r in inserts]))
         report.added += len(inserts)
     executemany(conn, _UPDATE_PAPERS, updates)
     versions = [
@@ -230,23 +230,10 @@ def upsert_records(
                 on_batch(report)
 
         for rec in records:
-            if type(rec) is PreparedPaper:
-                if rec.id in batch:
-                    flush()
-                batch[rec.id] = rec
-                if len(batch) >= batch_size:
-                    flush()
-                continue
-            assert isinstance(rec, PaperRecord)
-            if rec.deleted:
-                report.deleted += 1
-                continue
-            if not rec.id or not rec.title:
-                report.rejected += 1
-                if on_reject is not None:
-                    where = rec.location or rec.id or "?"
-                    on_reject(RejectedRecord(where, "missing id or title"))
-                continue
+            if type(rec) is not PreparedPaper:
+                assert isinstance(rec, PaperRecord)
+                if not _storable(rec, report, on_reject):
+                    continue
             if rec.id in batch:
                 # The same paper twice in a file: the later one sees the earlier one stored.
                 flush()
@@ -255,3 +242,19 @@ def upsert_records(
                 flush()
         flush()
     return report
+
+
+def _storable(
+    rec: PaperRecord, report: ImportReport, on_reject: Callable[[RejectedRecord], None] | None
+) -> bool:
+    """Whether a parsed record goes on to be stored; counts (and reports) the ones that don't."""
+    if rec.deleted:
+        report.deleted += 1
+        return False
+    if not rec.id or not rec.title:
+        report.rejected += 1
+        if on_reject is not None:
+            where = rec.location or rec.id or "?"
+            on_reject(RejectedRecord(where, "missing id or title"))
+        return False
+    return True

@@ -93,10 +93,10 @@ def content_hash(text: str) -> str:
 
 
 def _normalise(vectors: npt.NDArray[Any]) -> Vectors:
-    vectors = np.asarray(vectors, dtype=np.float32)
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    unit: Vectors = np.asarray(vectors, dtype=np.float32)
+    norms: Vectors = np.linalg.norm(unit, axis=1, keepdims=True)  # numpy types it Any
     norms[norms == 0] = 1.0
-    return (vectors / norms).astype(np.float32)
+    return (unit / norms).astype(np.float32)
 
 
 def model_path() -> Path:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, Field
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.orm import Session
 
 from paperfeed.config import Settings
@@ -156,6 +156,77 @@ def _notices_for(q: Query) -> list[str]:
     return notes
 
 
+def _semantic_hits(
+    engine: Engine,
+    settings: Settings,
+    q: Query,
+    resp: SearchResponse,
+    *,
+    mode: str,
+    sort: str,
+    limit: int,
+    offset: int,
+) -> list[tuple[int, float]] | None:
+    """The semantic ranking when this search uses one (a mode other than keyword, free
+    text, sorted by relevance); None otherwise, or when it is unavailable (noted in `resp`)."""
+    if mode == "keyword" or not q.text():
+        return None
+    if sort == "date":
+        resp.notices.append("Sorted by date: showing keyword matches only.")
+    if sort != "relevance":
+        return None
+    depth = FUSION_DEPTH if mode == "hybrid" else offset + limit
+    k = clamp(depth * (4 if q.has_filters or q.exclude else 1), 1, 1000)
+    sem_hits, why = _semantic(engine, settings, q, k)
+    if sem_hits is None:
+        resp.mode_used = "keyword"
+        resp.notices.append(f"Semantic search is unavailable ({why}); showing keyword results.")
+    return sem_hits
+
+
+def _picked(
+    conn: Connection,
+    q: Query,
+    resp: SearchResponse,
+    sem_hits: list[tuple[int, float]] | None,
+    *,
+    mode: str,
+    sort: str,
+    limit: int,
+    offset: int,
+) -> list[_Fused]:
+    """The page of results: keyword matches without semantic hits, the semantic hits in
+    semantic mode, both fused in hybrid mode. Sets the total on `resp`."""
+    if sem_hits is None:
+        kw = _keyword_page(conn, q, resp, sort=sort, limit=limit, offset=offset)
+        resp.total, resp.total_exact = kw.total, kw.total_exact
+        return [_Fused(h.paper_id, h.score, "keyword") for h in kw.hits]
+    if mode == "semantic":
+        window = sem_hits[offset : offset + limit]
+        resp.total, resp.total_exact = len(sem_hits), True
+        return [_Fused(pid, round(s, 6), "semantic") for pid, s in window]
+    depth = max(FUSION_DEPTH, offset + limit)
+    kw = _keyword_page(conn, q, resp, sort=sort, limit=depth, offset=0)
+    fused = rrf([h.paper_id for h in kw.hits], [pid for pid, _ in sem_hits])
+    extra = sum(1 for f in fused if f.matched_by == "semantic")
+    resp.total = kw.total + extra
+    resp.total_exact = kw.total_exact
+    return fused[offset : offset + limit]
+
+
+def _keyword_page(
+    conn: Connection, q: Query, resp: SearchResponse, *, sort: str, limit: int, offset: int
+) -> keyword.KeywordPage:
+    """One keyword search; notes in `resp` when very common words made the ranking partial."""
+    kw = keyword.search(conn, q, limit=limit, offset=offset, sort=sort)  # type: ignore[arg-type]
+    if kw.approximate:
+        resp.notices.append(
+            "Very common words: ranked among the newest "
+            f"{keyword.CANDIDATES:,} matches. Add words or filters to narrow it."
+        )
+    return kw
+
+
 def search(
     engine: Engine,
     settings: Settings,
@@ -178,9 +249,9 @@ def search(
     q = parse(query)
     resp = SearchResponse(
         query=query if isinstance(query, str) else "",
-        mode=mode,  # type: ignore[arg-type]
-        mode_used=mode,  # type: ignore[arg-type]
-        sort=sort,  # type: ignore[arg-type]
+        mode=mode,
+        mode_used=mode,
+        sort=sort,
         total=0,
         total_exact=True,
         limit=limit,
@@ -209,46 +280,13 @@ def search(
             resp.message = reason
             return done()
 
-        use_semantic = mode != "keyword" and bool(q.text()) and sort == "relevance"
-        if mode != "keyword" and sort == "date" and q.text():
-            resp.notices.append("Sorted by date: showing keyword matches only.")
-        sem_hits: list[tuple[int, float]] | None = None
-        if use_semantic:
-            depth = FUSION_DEPTH if mode == "hybrid" else offset + limit
-            k = clamp(depth * (4 if q.has_filters or q.exclude else 1), 1, 1000)
-            sem_hits, why = _semantic(engine, settings, q, k)
-            if sem_hits is None:
-                resp.mode_used = "keyword"
-                resp.notices.append(
-                    f"Semantic search is unavailable ({why}); showing keyword results."
-                )
-
+        sem_hits = _semantic_hits(
+            engine, settings, q, resp, mode=mode, sort=sort, limit=limit, offset=offset
+        )
         with engine.connect() as conn:
-            if sem_hits is None or mode == "hybrid":
-                kw_limit = limit if sem_hits is None else max(FUSION_DEPTH, offset + limit)
-                kw_offset = offset if sem_hits is None else 0
-                kw = keyword.search(conn, q, limit=kw_limit, offset=kw_offset, sort=sort)  # type: ignore[arg-type]
-                if kw.approximate:
-                    resp.notices.append(
-                        "Very common words: ranked among the newest "
-                        f"{keyword.CANDIDATES:,} matches. Add words or filters to narrow it."
-                    )
-            else:
-                kw = keyword.KeywordPage()
-
-            if sem_hits is None:
-                picked = [_Fused(h.paper_id, h.score, "keyword") for h in kw.hits]
-                resp.total, resp.total_exact = kw.total, kw.total_exact
-            elif mode == "semantic":
-                window = sem_hits[offset : offset + limit]
-                picked = [_Fused(pid, round(s, 6), "semantic") for pid, s in window]
-                resp.total, resp.total_exact = len(sem_hits), True
-            else:
-                fused = rrf([h.paper_id for h in kw.hits], [pid for pid, _ in sem_hits])
-                picked = fused[offset : offset + limit]
-                extra = sum(1 for f in fused if f.matched_by == "semantic")
-                resp.total = kw.total + extra
-                resp.total_exact = kw.total_exact
+            picked = _picked(
+                conn, q, resp, sem_hits, mode=mode, sort=sort, limit=limit, offset=offset
+            )
             ids = [f.paper_id for f in picked]
             hl = keyword.highlights(conn, q, ids)
         papers = _load(session, ids)
@@ -260,3 +298,4 @@ def search(
         if not resp.results and resp.total == 0 and offset == 0:
             resp.message = "No papers match this search."
     return done()
+

@@ -79,6 +79,14 @@ class FetchStats:
     problems: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class _Retry:
+    """A failed attempt worth repeating: why, and how long the server asked to wait."""
+
+    problem: str
+    wait_for: float = 0.0
+
+
 class PoliteClient:
     def __init__(
         self,
@@ -176,53 +184,66 @@ class PoliteClient:
         delay = 0.0
         attempt = 0
         while True:
-            problem: str
-            wait_for = 0.0
-            try:
-                response = self._send(url, params, delay)
-            except httpx.TransportError as exc:
-                problem = f"network error ({type(exc).__name__}: {exc or 'no detail'})"
-            else:
-                status = response.status_code
-                if status == 403:
-                    raise Forbidden(
-                        f"{response.url.host} refused access (HTTP 403); stopping. "
-                        "Check the User-Agent and request rate before trying again"
-                    )
-                if status in (429, 503) or status >= 500:
-                    ra = retry_after_seconds(response.headers.get("Retry-After"))
-                    if ra is not None and ra > self.max_wait:
-                        raise SourceError(
-                            f"{response.url.host} asked to wait {ra:.0f} s (HTTP {status}); "
-                            "try again later",
-                            code=str(status),
-                            retryable=True,
-                        )
-                    problem = f"HTTP {status}" + (
-                        f", Retry-After {ra:g} s" if ra is not None else ""
-                    )
-                    wait_for = ra or 0.0
-                elif 200 <= status < 300 or status == 400:
-                    try:
-                        result = parse(response.content, label)
-                    except SourceError as exc:
-                        if not exc.retryable:
-                            raise
-                        problem = str(exc)
-                    else:
-                        if status == 400:
-                            raise SourceError(f"HTTP 400 from {label}", code="400")
-                        return result
-                elif status == 404:
-                    raise SourceError(f"not found (HTTP 404): {response.url}", code="404")
-                else:
-                    raise SourceError(f"HTTP {status} from {response.url}", code=str(status))
+            outcome = self._attempt(url, parse, params, label, delay)
+            if not isinstance(outcome, _Retry):
+                return outcome
+            problem = outcome.problem
             attempt += 1
             self.stats.problems.append(problem)
             if attempt > self.retries:
                 raise SourceError(f"giving up after {attempt} attempts: {problem}", retryable=True)
             backoff = min(self.max_backoff, self.backoff * 2 ** (attempt - 1))
-            delay = wait_for or backoff
+            delay = outcome.wait_for or backoff
             self.stats.retries += 1
             if self.on_retry is not None:
                 self.on_retry(problem, max(delay, self.interval))
+
+    def _attempt(
+        self,
+        url: str,
+        parse: Callable[[bytes, str], T],
+        params: Mapping[str, str | int] | None,
+        label: str,
+        delay: float,
+    ) -> T | _Retry:
+        """One request: the parsed body, or why it is worth trying again. Raises
+        for answers that are not."""
+        try:
+            response = self._send(url, params, delay)
+        except httpx.TransportError as exc:
+            return _Retry(f"network error ({type(exc).__name__}: {exc or 'no detail'})")
+        status = response.status_code
+        if status == 403:
+            raise Forbidden(
+                f"{response.url.host} refused access (HTTP 403); stopping. "
+                "Check the User-Agent and request rate before trying again"
+            )
+        if status in (429, 503) or status >= 500:
+            return self._busy(response)
+        if 200 <= status < 300 or status == 400:
+            try:
+                result = parse(response.content, label)
+            except SourceError as exc:
+                if not exc.retryable:
+                    raise
+                return _Retry(str(exc))
+            if status == 400:
+                raise SourceError(f"HTTP 400 from {label}", code="400")
+            return result
+        if status == 404:
+            raise SourceError(f"not found (HTTP 404): {response.url}", code="404")
+        raise SourceError(f"HTTP {status} from {response.url}", code=str(status))
+
+    def _busy(self, response: httpx.Response) -> _Retry:
+        """A 429 or 5xx answer: retry after what ``Retry-After`` asks (backoff without
+        one), unless it asks for more than ``max_wait``."""
+        status = response.status_code
+        ra = retry_after_seconds(response.headers.get("Retry-After"))
+        if ra is not None and ra > self.max_wait:
+            raise SourceError(
+                f"{response.url.host} asked to wait {ra:.0f} s (HTTP {status}); try again later",
+                code=str(status),
+                retryable=True,
+            )
+        problem = f"HTTP {status}" + (f", Retry-After {ra:g} s" if ra is not None else "")
+        return _Retry(problem, wait_for=ra or 0.0)

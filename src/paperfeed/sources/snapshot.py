@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from itertools import pairwise
 
 import orjson
@@ -74,7 +74,8 @@ def parse_version_date(text: str) -> datetime | None:
     try:
         _dow, day, mon, year, hms = text.split()[:5]
         h, m, s = hms.split(":")
-        return datetime(int(year), _MONTHS[mon], int(day), int(h), int(m), int(s))
+        when = datetime(int(year), _MONTHS[mon], int(day), int(h), int(m), int(s), tzinfo=UTC)
+        return when.replace(tzinfo=None)
     except (ValueError, KeyError):
         return None
 

@@ -35,9 +35,13 @@ def upsert(
     where: Any = None,
 ) -> Insert:
     """INSERT … ON CONFLICT (cols) DO UPDATE SET col = excluded.col [WHERE …]."""
-    stmt: Any = (sqlite if is_sqlite(bind) else postgresql).insert(table)
-    set_ = {c: stmt.excluded[c] for c in update_columns}
-    return stmt.on_conflict_do_update(index_elements=index_elements, set_=set_, where=where)
+    if is_sqlite(bind):
+        lite = sqlite.insert(table)
+        set_ = {c: lite.excluded[c] for c in update_columns}
+        return lite.on_conflict_do_update(index_elements=index_elements, set_=set_, where=where)
+    pg = postgresql.insert(table)
+    set_ = {c: pg.excluded[c] for c in update_columns}
+    return pg.on_conflict_do_update(index_elements=index_elements, set_=set_, where=where)
 
 
 def integrity_check(bind: Connection) -> str:
@@ -57,7 +61,7 @@ def executemany(bind: Connection, sql: str, rows: list[tuple[Any, ...]]) -> None
         return
     if not is_sqlite(bind):
         sql = sql.replace("?", "%s")
-    bind.exec_driver_sql(sql, rows)  # type: ignore[arg-type]
+    bind.exec_driver_sql(sql, rows)
 
 
 def execute_count(bind: Connection, sql: str, row: tuple[Any, ...]) -> int:
