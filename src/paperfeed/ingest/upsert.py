@@ -245,7 +245,7 @@ def upsert_records(
 
 
 def _storable(
-    rec: PaperRecord, report: ImportReport, on_reject: Callable[[RejectedRecord], None] | None
+    rec: PaperRecord, report: IngestReport, on_reject: Callable[[RejectedRecord], None] | None
 ) -> bool:
     """Whether a parsed record goes on to be stored; counts (and reports) the ones that don't."""
     if rec.deleted:
