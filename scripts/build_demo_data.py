@@ -47,7 +47,7 @@ def to_json(rec: PaperRecord) -> dict[str, Any]:
         # The listing's announcement date for first versions; replacements carry no v1 date.
         "published": rec.published.isoformat() if rec.published else None,
         "updated": updated.isoformat() if updated else None,
-        "comments": rec.comments,
+        "comments": rec.arxiv_comment,
         "journal_ref": rec.journal_ref,
         "doi": rec.doi,
         "license": rec.license,

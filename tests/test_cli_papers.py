@@ -27,6 +27,7 @@ def stored(session: Session, db_url: str, monkeypatch: pytest.MonkeyPatch) -> st
         abstract="An abstract.", authors=["Ann Author", "Bob Writer"],
         primary_category="hep-th", categories=["hep-th", "gr-qc"],
         published=date(1999, 1, 4), updated=date(1999, 3, 1), doi="10.1000/x", vote_count=7,
+        arxiv_comment="10 pages, 3 figures",
     )
     session.add(paper)
     session.flush()
@@ -48,6 +49,17 @@ def test_show_json_has_exactly_the_canonical_keys(stored: str) -> None:
     assert data["published"] == "1999-01-04"
     assert data["upvotes"] == 7
     assert data["withdrawn"] is False
+
+
+def test_show_json_keeps_the_comments_key_for_the_arxiv_comment(stored: str) -> None:
+    # The field is arxiv_comment in the code and the database; the documented JSON key
+    # stays "comments".
+    result = runner.invoke(app, ["show", "hep-th/9901001", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["comments"] == "10 pages, 3 figures"
+    assert "arxiv_comment" not in data
+    assert '"comments": "10 pages, 3 figures"' in result.stdout
 
 
 def test_show_text_prints_the_title_literally(stored: str) -> None:

@@ -30,7 +30,8 @@ class PaperRecord:
     version: int | None = None
     published: date | None = None
     updated: date | None = None
-    comments: str | None = None
+    # arXiv's free-text author note ("10 pages, 3 figures"); not user comments.
+    arxiv_comment: str | None = None
     journal_ref: str | None = None
     doi: str | None = None
     license: str | None = None

@@ -42,7 +42,7 @@ def test_classic_entry_every_field() -> None:
     assert rec.categories == ["cond-mat.str-el", "cond-mat.stat-mech"]
     assert rec.doi == "10.1103/PhysRevB.85.115117"
     assert rec.journal_ref == "Phys. Rev. B 85, 115117 (2012)"
-    assert rec.comments == "8 pages, 3 figures. Published version"
+    assert rec.arxiv_comment == "8 pages, 3 figures. Published version"
     assert rec.published == date(2011, 11, 8)
     assert rec.updated == date(2012, 4, 2)
     assert [(v.version, v.submitted) for v in rec.versions] == [
@@ -89,7 +89,8 @@ def test_current_format_old_style_id_with_affiliations() -> None:
     assert rec.authors == ["Andrew Gould", "Susan Dorsher", "B. Scott Gaudi", "Andrzej Udalski"]
     assert rec.primary_category == "astro-ph" and rec.categories == ["astro-ph"]
     assert rec.journal_ref == "ActaAstron.56:1-50,2006"
-    assert rec.comments is not None and rec.comments.startswith("62 pages including 16 figures")
+    assert rec.arxiv_comment is not None
+    assert rec.arxiv_comment.startswith("62 pages including 16 figures")
     assert rec.doi is None
     assert rec.published == rec.updated == date(2006, 1, 2)
     assert "V_max<17.5" in rec.abstract  # entities decoded
@@ -101,7 +102,7 @@ def test_current_format_categories_and_comment() -> None:
     assert (rec.id, rec.version) == ("1605.08386", 1)
     assert rec.title == "Heat-bath random walks with Markov bases"
     assert rec.categories == ["math.CO", "math.ST"]
-    assert rec.comments == "20 pages, 3 figures"
+    assert rec.arxiv_comment == "20 pages, 3 figures"
     assert rec.authors[0] == "Caprice Stanley"
 
 

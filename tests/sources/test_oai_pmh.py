@@ -64,8 +64,8 @@ def test_oai_dc_first_record_every_field() -> None:
         "In this note we show how the irrationality measure of $\\zeta(s)"
     )
     assert rec.abstract.endswith("natural boundary.")
-    assert rec.comments is not None
-    assert rec.comments.startswith("Version 4.0, 7 ps. E. Kowalski and T. Rivoal point out")
+    assert rec.arxiv_comment is not None
+    assert rec.arxiv_comment.startswith("Version 4.0, 7 ps. E. Kowalski and T. Rivoal point out")
     assert rec.published == date(2007, 9, 13)
     assert rec.updated == date(2014, 12, 22)
     assert rec.doi is None and rec.journal_ref is None
@@ -99,7 +99,7 @@ def test_oai_dc_resumption_token_with_list_size_and_cursor() -> None:
     assert rec.title == "(Chat)GPT v BERT: Dawn of Justice for Semantic Change Detection"
     assert rec.authors == ["Francesco Periti", "Haim Dubossarsky", "Nina Tahmasebi"]
     assert rec.categories == ["cs.CL"]
-    assert rec.comments == "Accepted to the Findings of EACL 2024"
+    assert rec.arxiv_comment == "Accepted to the Findings of EACL 2024"
     assert rec.published == date(2024, 1, 25)
 
 
@@ -116,7 +116,7 @@ def test_arxiv_format_every_field() -> None:
         "Annika Reinert",
     ]
     assert rec.categories == ["hep-ph", "hep-ex"] and rec.primary_category == "hep-ph"
-    assert rec.comments == (
+    assert rec.arxiv_comment == (
         "43 pages, 13 tables, 17 figures; updated Figs. 11-17 and Tab. 12 including NLO "
         "corrections; version accepted for publication in EPJC"
     )

@@ -52,7 +52,7 @@ def test_0704_0001_field_by_field(head: dict[str, PaperRecord]) -> None:
     assert p.updated == date(2007, 7, 24)
     assert p.doi == "10.1103/PhysRevD.76.013009"
     assert p.journal_ref == "Phys.Rev.D76:013009,2007"
-    assert p.comments == "37 pages, 15 figures; published version"
+    assert p.arxiv_comment == "37 pages, 15 figures; published version"
     assert p.license is None
     assert p.withdrawn is False
     assert p.location == "snap.jsonl:1"
@@ -88,8 +88,8 @@ def test_old_style_id_field_by_field() -> None:
     assert p.categories == ["quant-ph"]
     assert p.version == 2
     assert p.published == date(2006, 2, 14) and p.updated == date(2006, 11, 1)
-    assert p.comments is not None and p.comments.startswith("16 pages, modest revisions")
-    assert "\n" not in p.comments
+    assert p.arxiv_comment is not None and p.arxiv_comment.startswith("16 pages, modest revisions")
+    assert "\n" not in p.arxiv_comment
     assert p.journal_ref is None and p.doi is None
 
 

@@ -43,7 +43,8 @@ def add_hostile_papers(engine: Engine, day: date = EXTRA_DAY) -> None:
             Paper(arxiv_id=OLD_ID, version=3, title="Old-style identifiers still work",
                   abstract="An old paper.", authors=["Ann Author"], primary_category="hep-th",
                   categories=["hep-th", "gr-qc"], published=date(1999, 1, 4),
-                  updated=date(1999, 3, 1), doi="10.1000/xyz123", journal_ref="J. Old 1 (1999)"),
+                  updated=date(1999, 3, 1), doi="10.1000/xyz123", journal_ref="J. Old 1 (1999)",
+                  arxiv_comment="12 pages, 2 figures"),
         ]
         session.add_all(papers)
         session.flush()

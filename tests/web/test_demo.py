@@ -8,7 +8,7 @@ from importlib import resources
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from paperfeed.demo.builder import DEMO_DAYS, build_demo, load_papers
+from paperfeed.demo.builder import DEMO_DAYS, build_demo, load_papers, to_record
 from paperfeed.ids import canonical_id
 from paperfeed.storage.models import Comment, DailyEntry, Paper, User, Vote
 from paperfeed.storage.paper_json import paper_to_dict
@@ -42,6 +42,11 @@ def test_bundled_papers_mix_subjects_and_include_latex() -> None:
     assert sum(n for c, n in primary.items() if c.split(".")[0] in
                ("quant-ph", "hep-th", "hep-ph", "gr-qc", "astro-ph", "cond-mat")) >= 20
     assert sum("$" in p["title"] for p in papers) >= 10
+
+
+def test_the_comments_key_of_the_bundled_json_is_the_arxiv_comment() -> None:
+    data = {**load_papers()[0], "comments": "12 pages, 4 figures"}
+    assert to_record(data).arxiv_comment == "12 pages, 4 figures"
 
 
 def test_the_data_says_where_it_came_from() -> None:

@@ -112,6 +112,10 @@ def test_old_style_ids_work(client: TestClient) -> None:
     doc = page(response)
     assert texts(doc, "//h1")[0] == "Old-style identifiers still work"
     assert "https://doi.org/10.1000/xyz123" in doc.xpath("//a/@href")
+    # arXiv's author note, labelled apart from the user comments below it.
+    facts = dict(zip(texts(doc, "//dl[@class='facts']/dt"),
+                     texts(doc, "//dl[@class='facts']/dd"), strict=True))
+    assert facts["Author comments"] == "12 pages, 2 figures"
     assert f"/papers/{OLD_ID}" in page(client.get("/")).xpath("//h3/a/@href")
 
 

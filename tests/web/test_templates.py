@@ -49,7 +49,7 @@ class FakePaper:
     abstract: str
     authors: list[str]
     categories: list[str]
-    comments: str | None
+    arxiv_comment: str | None
     journal_ref: str | None
     doi: str | None
     license: str | None
@@ -80,7 +80,7 @@ def check(markup: str) -> None:
 
 papers = st.builds(
     FakePaper, title=TEXT, abstract=TEXT, authors=st.lists(TEXT, max_size=8),
-    categories=st.lists(TEXT, max_size=3), comments=TEXT, journal_ref=TEXT, doi=TEXT,
+    categories=st.lists(TEXT, max_size=3), arxiv_comment=TEXT, journal_ref=TEXT, doi=TEXT,
     license=TEXT, links=st.dictionaries(TEXT, TEXT, max_size=2),
 )
 

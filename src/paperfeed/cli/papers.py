@@ -39,9 +39,11 @@ def show(
     meta = f"{data['id']}v{data['version']}  {' '.join(data['categories'])}"
     console.print(f"[dim]{escape(meta)}  published {data['published']}  updated {data['updated']}"
                   f"  upvotes {data['upvotes']}[/]")
-    for key in ("comments", "journal_ref", "doi", "license"):
+    labels = {"comments": "author comments", "journal_ref": "journal ref", "doi": "doi",
+              "license": "license"}
+    for key, label in labels.items():
         if data[key]:
-            console.print(f"[dim]{key}:[/] {escape(str(data[key]))}")
+            console.print(f"[dim]{label}:[/] {escape(str(data[key]))}")
     if data["withdrawn"]:
         console.print("[red]withdrawn[/]")
     console.print()

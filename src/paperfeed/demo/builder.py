@@ -61,7 +61,11 @@ def load_papers() -> list[dict[str, Any]]:
 
 
 def to_record(data: dict[str, Any]) -> PaperRecord:
-    """A canonical paper JSON object as the record every source parses into."""
+    """A canonical paper JSON object as the record every source parses into.
+
+    The bundled file is canonical paper JSON (the keys of `paperfeed show --json`), so
+    the arXiv author note keeps its documented key ``comments`` there; it becomes
+    ``PaperRecord.arxiv_comment``."""
     return PaperRecord(
         id=data["id"],
         title=data["title"],
@@ -72,7 +76,7 @@ def to_record(data: dict[str, Any]) -> PaperRecord:
         version=data.get("version"),
         published=date.fromisoformat(data["published"]) if data.get("published") else None,
         updated=date.fromisoformat(data["updated"]) if data.get("updated") else None,
-        comments=data.get("comments"),
+        arxiv_comment=data.get("comments"),
         journal_ref=data.get("journal_ref"),
         doi=data.get("doi"),
         license=data.get("license"),

@@ -6,7 +6,7 @@
 - The same version updates text fields the record carries (a metadata correction).
 - An older version never changes anything.
 - A record without a version (Hugging Face daily papers) only fills what is empty.
-- Optional fields (comments, journal-ref, DOI, licence) are never blanked: a source
+- Optional fields (arXiv comment, journal-ref, DOI, licence) are never blanked: a source
   that lacks them keeps what is stored. Upstream upvotes take the latest value given.
 """
 
@@ -19,11 +19,11 @@ from paperfeed.records import PaperRecord
 
 # The paper columns an import writes (besides arxiv_id and bookkeeping).
 COLUMNS = (
-    "version", "title", "abstract", "authors", "primary_category", "categories", "comments",
-    "journal_ref", "doi", "license", "published", "updated", "withdrawn", "links",
-    "upstream_upvotes",
+    "version", "title", "abstract", "authors", "primary_category", "categories",
+    "arxiv_comment", "journal_ref", "doi", "license", "published", "updated", "withdrawn",
+    "links", "upstream_upvotes",
 )
-_OPTIONAL = ("comments", "journal_ref", "doi", "license")
+_OPTIONAL = ("arxiv_comment", "journal_ref", "doi", "license")
 
 
 def record_version(rec: PaperRecord) -> int | None:
@@ -41,7 +41,7 @@ def new_values(rec: PaperRecord) -> dict[str, Any]:
         "authors": list(rec.authors),
         "primary_category": rec.primary_category or (rec.categories[0] if rec.categories else None),
         "categories": list(rec.categories),
-        "comments": rec.comments,
+        "arxiv_comment": rec.arxiv_comment,
         "journal_ref": rec.journal_ref,
         "doi": rec.doi,
         "license": rec.license,

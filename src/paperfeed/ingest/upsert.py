@@ -86,7 +86,7 @@ def _insert_row(rec: PaperRecord, enc: BulkEncoders, now: Any) -> tuple[Any, ...
     cats = rec.categories
     return (
         rec.id, version, rec.title, rec.abstract or "", enc.json(rec.authors),
-        rec.primary_category or (cats[0] if cats else None), enc.json(cats), rec.comments,
+        rec.primary_category or (cats[0] if cats else None), enc.json(cats), rec.arxiv_comment,
         rec.journal_ref, rec.doi, rec.license, enc.date(rec.published), enc.date(rec.updated),
         bool(rec.withdrawn), enc.json(rec.links) if rec.links else "{}",
         rec.upstream_upvotes or 0, 0, 0, now, now,

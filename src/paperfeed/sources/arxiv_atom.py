@@ -76,7 +76,7 @@ def parse_entry(entry: etree._Element, location: str) -> PaperRecord | RejectedR
     primary = primary_el.get("term") if primary_el is not None else None
     terms = [c.get("term") or "" for c in entry.findall(f"{_A}category")]
     categories = clean_categories(terms, primary)
-    comments = fold_or_none(text_of(entry.find(f"{_X}comment")))
+    arxiv_comment = fold_or_none(text_of(entry.find(f"{_X}comment")))
     versions: list[VersionRecord] = []
     if aid.version is not None:
         if published is not None:
@@ -93,10 +93,10 @@ def parse_entry(entry: etree._Element, location: str) -> PaperRecord | RejectedR
         version=aid.version,
         published=published.date() if published else None,
         updated=updated.date() if updated else None,
-        comments=comments,
+        arxiv_comment=arxiv_comment,
         journal_ref=fold_or_none(text_of(entry.find(f"{_X}journal_ref"))),
         doi=fold_or_none(text_of(entry.find(f"{_X}doi"))),
-        withdrawn=is_withdrawn(comments),
+        withdrawn=is_withdrawn(arxiv_comment),
         versions=versions,
         location=location,
     )

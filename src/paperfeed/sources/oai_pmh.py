@@ -12,7 +12,7 @@ Per format:
 - ``oai_dc``: creators are "Last, First" (turned into "First Last"); subjects are
   display names ("Computer Science - Machine Learning", mapped back to ``cs.LG``;
   MSC subjects are dropped); the first description is the abstract, a
-  "Comment: ..." one the comments; the first date is v1's, the last the latest
+  "Comment: ..." one the arXiv comment; the first date is v1's, the last the latest
   version's; ``dc:identifier`` holds the journal ref and ``doi:...``. No version.
 - ``arXiv``: ``created``/``updated`` (dates only), ``keyname``/``forenames``
   authors, space-separated ``categories`` (primary first). No version number.
@@ -87,11 +87,11 @@ def _oai_dc(meta: etree._Element, arxiv_id: str, version: int | None, location: 
         if code and code not in cats:
             cats.append(code)
     abstract = ""
-    comments = None
+    arxiv_comment = None
     for d in meta.findall(f"{_D}description"):
         text = text_of(d)
         if text.startswith("Comment:"):
-            comments = fold_or_none(text.removeprefix("Comment:"))
+            arxiv_comment = fold_or_none(text.removeprefix("Comment:"))
         elif not abstract:
             abstract = text
     dates = [day for e in meta.findall(f"{_D}date") if (day := parse_iso_date(text_of(e)))]
@@ -114,11 +114,11 @@ def _oai_dc(meta: etree._Element, arxiv_id: str, version: int | None, location: 
         version=version,
         published=dates[0] if dates else None,
         updated=dates[-1] if len(dates) > 1 else None,
-        comments=comments,
+        arxiv_comment=arxiv_comment,
         journal_ref=journal_ref,
         doi=doi,
         license=license_,
-        withdrawn=is_withdrawn(comments),
+        withdrawn=is_withdrawn(arxiv_comment),
         location=location,
     )
 
@@ -131,7 +131,7 @@ def _arxiv(meta: etree._Element, arxiv_id: str, version: int | None, location: s
         if name:
             authors.append(name)
     cats = _split_categories(text_of(meta.find(f"{_X}categories")))
-    comments = fold_or_none(text_of(meta.find(f"{_X}comments")))
+    arxiv_comment = fold_or_none(text_of(meta.find(f"{_X}comments")))
     created = parse_iso_datetime(text_of(meta.find(f"{_X}created")))
     updated = parse_iso_date(text_of(meta.find(f"{_X}updated")))
     return PaperRecord(
@@ -144,11 +144,11 @@ def _arxiv(meta: etree._Element, arxiv_id: str, version: int | None, location: s
         version=version,
         published=created.date() if created else None,
         updated=updated,
-        comments=comments,
+        arxiv_comment=arxiv_comment,
         journal_ref=fold_or_none(text_of(meta.find(f"{_X}journal-ref"))),
         doi=fold_or_none(text_of(meta.find(f"{_X}doi"))),
         license=fold_or_none(text_of(meta.find(f"{_X}license"))),
-        withdrawn=is_withdrawn(comments),
+        withdrawn=is_withdrawn(arxiv_comment),
         location=location,
     )
 
@@ -172,7 +172,7 @@ def _arxiv_raw(
     latest = versions[-1] if versions else None
     first = versions[0] if versions and versions[0].version == 1 else None
     cats = _split_categories(text_of(meta.find(f"{_R}categories")))
-    comments = fold_or_none(text_of(meta.find(f"{_R}comments")))
+    arxiv_comment = fold_or_none(text_of(meta.find(f"{_R}comments")))
     return PaperRecord(
         id=arxiv_id,
         title=text_of(meta.find(f"{_R}title")),
@@ -183,11 +183,11 @@ def _arxiv_raw(
         version=latest.version if latest else version,
         published=first.submitted.date() if first and first.submitted else None,
         updated=latest.submitted.date() if latest and latest.submitted else None,
-        comments=comments,
+        arxiv_comment=arxiv_comment,
         journal_ref=fold_or_none(text_of(meta.find(f"{_R}journal-ref"))),
         doi=fold_or_none(text_of(meta.find(f"{_R}doi"))),
         license=fold_or_none(text_of(meta.find(f"{_R}license"))),
-        withdrawn=is_withdrawn(comments),
+        withdrawn=is_withdrawn(arxiv_comment),
         versions=versions,
         location=location,
     )

@@ -10,7 +10,8 @@ Field mapping:
 - ``versions``: v1's date is ``published``, the latest version is ``version`` and its
   date ``updated`` (``update_date`` when there are no versions);
 - ``categories`` split on spaces, the first (primary) kept first;
-- withdrawn when the comments say so ("This paper has been withdrawn ...").
+- ``comments`` (the authors' note) is ``arxiv_comment``; withdrawn when it says so
+  ("This paper has been withdrawn ...").
 """
 
 from __future__ import annotations
@@ -80,10 +81,11 @@ def parse_version_date(text: str) -> datetime | None:
         return None
 
 
-def is_withdrawn(comments: str | None) -> bool:
-    if not comments or ("ithdrawn" not in comments and "ITHDRAWN" not in comments):
+def is_withdrawn(arxiv_comment: str | None) -> bool:
+    text = arxiv_comment
+    if not text or ("ithdrawn" not in text and "ITHDRAWN" not in text):
         return False
-    return _WITHDRAWN.search(comments) is not None
+    return _WITHDRAWN.search(text) is not None
 
 
 def detex_name(name: str) -> str:
@@ -180,7 +182,7 @@ def record_from_json(
             updated = None
     version = versions[-1].version if versions else id_version
     categories = _categories(obj.get("categories"))
-    comments = _fold(obj.get("comments")) or None
+    arxiv_comment = _fold(obj.get("comments")) or None
     doi = obj.get("doi")
     return PaperRecord(
         id=arxiv_id,
@@ -192,11 +194,11 @@ def record_from_json(
         version=version,
         published=published,
         updated=updated,
-        comments=comments,
+        arxiv_comment=arxiv_comment,
         journal_ref=_fold(obj.get("journal-ref")) or None,
         doi=doi.strip() or None if doi else None,
         license=obj.get("license") or None,
-        withdrawn=is_withdrawn(comments),
+        withdrawn=is_withdrawn(arxiv_comment),
         versions=versions,
         location=location,
     )

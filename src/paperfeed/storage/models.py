@@ -44,7 +44,8 @@ class Paper(Base):
     authors: Mapped[list[str]] = mapped_column(JSON, default=list)
     primary_category: Mapped[str | None] = mapped_column(String(64), index=True)
     categories: Mapped[list[str]] = mapped_column(JSON, default=list)
-    comments: Mapped[str | None] = mapped_column(Text)
+    # arXiv's author note ("10 pages, 3 figures"); user comments are the Comment model.
+    arxiv_comment: Mapped[str | None] = mapped_column(Text)
     journal_ref: Mapped[str | None] = mapped_column(Text)
     doi: Mapped[str | None] = mapped_column(Text)
     license: Mapped[str | None] = mapped_column(Text)

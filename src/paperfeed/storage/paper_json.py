@@ -46,7 +46,7 @@ def paper_to_dict(paper: Paper) -> dict[str, Any]:
         "categories": list(paper.categories or []),
         "published": paper.published.isoformat() if paper.published else None,
         "updated": paper.updated.isoformat() if paper.updated else None,
-        "comments": paper.comments,
+        "comments": paper.arxiv_comment,  # documented key; the field is arxiv_comment
         "journal_ref": paper.journal_ref,
         "doi": paper.doi,
         "license": paper.license,
