@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from paperfeed.config import Settings
 from paperfeed.web.app import create_app
 from tests.search.kw_corpus import add_corpus
-from tests.search.test_keyword_bad_input import BAD_INPUTS
+from tests.search.test_keyword_bad_input import BAD_INPUTS, expected_answer
 
 RESULT_KEYS = {
     "id", "title", "score", "matched_by", "authors", "primary_category", "categories",
@@ -76,12 +76,15 @@ def test_bad_parameters_are_422_with_a_clear_message(
     assert needle in r.text
 
 
-def test_bad_query_text_never_500(client: TestClient) -> None:
+def test_bad_query_text_never_500(client: TestClient, engine: Engine) -> None:
     for text in BAD_INPUTS:
-        r = client.get("/api/search", params={"q": text, "mode": "keyword", "limit": "-1"})
+        want = expected_answer(engine, text)
+        r = client.get("/api/search", params={"q": text, "mode": "keyword", "limit": "100"})
         assert r.status_code == 200, text
         body = r.json()
-        assert body["results"] or body["message"] or body["total"] == 0
+        assert [x["id"] for x in body["results"]] == list(want.ids), text[:40]
+        assert (body["total"], body["message"]) == (len(want.ids), want.message), text[:40]
+        assert body["notices"] == list(want.notices), text[:40]
 
 
 def test_id_lookup(client: TestClient) -> None:
