@@ -5,13 +5,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8000
 
-.PHONY: install demo test lint bench clean help
+.PHONY: install demo test lint bench screenshot clean help
 
 help:
 	@echo "make demo   - set up and serve the demo site on http://127.0.0.1:$(PORT)"
 	@echo "make test   - set up (venv, PostgreSQL, Chromium), lint and run the whole suite"
 	@echo "make lint   - ruff and mypy (strict) only"
 	@echo "make bench  - run the benchmarks (see benchmarks/README.md)"
+	@echo "make screenshot - refresh docs/screenshot-daily.png (the README's) in headless Chromium"
 
 install: $(STAMP)
 
@@ -35,6 +36,10 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
+
+# The browser test saves build/screenshots/ (git-ignored); only this copies it to docs/.
+screenshot: $(STAMP)
+	$(BIN)/python scripts/screenshot.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -40,8 +41,8 @@ def _pg_admin() -> Engine:
     return create_engine(PG_URL, isolation_level="AUTOCOMMIT")
 
 
-@pytest.fixture
-def pg_url() -> Iterator[str]:
+@contextmanager
+def _pg_database() -> Iterator[str]:
     """A fresh, empty PostgreSQL database; dropped afterwards."""
     if not PG_URL:
         if REQUIRE_PG:
@@ -60,6 +61,13 @@ def pg_url() -> Iterator[str]:
 
 
 @pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database; dropped afterwards."""
+    with _pg_database() as url:
+        yield url
+
+
+@pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'test.db'}"
 
@@ -69,6 +77,16 @@ def db_url(request: pytest.FixtureRequest) -> str:
     """An empty database URL, once for SQLite and once for PostgreSQL."""
     name = "sqlite_url" if request.param == "sqlite" else "pg_url"
     return str(request.getfixturevalue(name))
+
+
+@pytest.fixture
+def second_db_url(db_url: str, tmp_path: Path) -> Iterator[str]:
+    """Another empty database on the same backend as `db_url` (to compare two runs)."""
+    if db_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / 'second.db'}"
+        return
+    with _pg_database() as url:
+        yield url
 
 
 @pytest.fixture

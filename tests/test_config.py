@@ -13,12 +13,22 @@ from paperfeed.config import ConfigError, load_settings
 runner = CliRunner()
 
 
-def test_defaults_to_sqlite_in_the_data_dir(tmp_path: Path) -> None:
+def test_defaults_to_sqlite_in_the_data_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # PAPERFEED_DATA_DIR is tmp_path / "data" (tests/conftest.py).
     settings = load_settings()
-    assert settings.database_url == f"sqlite:///{tmp_path / 'data' / 'paperfeed.db'}" or (
-        settings.database_url.startswith("sqlite:///")
-    )
+    assert settings.data_dir == tmp_path / "data"
+    assert settings.database_url == f"sqlite:///{tmp_path / 'data' / 'paperfeed.db'}"
     assert settings.is_sqlite
+    # The data directory from a config file moves the default database with it ...
+    monkeypatch.delenv("PAPERFEED_DATA_DIR")
+    cfg = tmp_path / "paperfeed.toml"
+    cfg.write_text(f'data_dir = "{tmp_path / "elsewhere"}"\n')
+    assert load_settings(cfg).database_url == f"sqlite:///{tmp_path / 'elsewhere' / 'paperfeed.db'}"
+    # ... and an explicit database URL is kept as given.
+    monkeypatch.setenv("PAPERFEED_DATABASE_URL", f"sqlite:///{tmp_path / 'other.db'}")
+    assert load_settings(cfg).database_url == f"sqlite:///{tmp_path / 'other.db'}"
 
 
 def test_environment_overrides_config_file(

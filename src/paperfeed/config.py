@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from platformdirs import user_data_dir
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 # Secrets that must never be used to serve a real site.
@@ -93,6 +93,14 @@ class Settings(BaseSettings):
         if value.startswith("postgresql://"):
             value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
         return value
+
+    @model_validator(mode="after")
+    def _default_database_in_data_dir(self) -> Settings:
+        """Without an explicit database_url, the database is ``paperfeed.db`` in
+        ``data_dir`` (wherever data_dir comes from), as the README documents."""
+        if "database_url" not in self.model_fields_set:
+            self.database_url = f"sqlite:///{self.data_dir / 'paperfeed.db'}"
+        return self
 
     @classmethod
     def settings_customise_sources(

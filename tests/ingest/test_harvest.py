@@ -14,7 +14,7 @@ from paperfeed.ingest import harvest
 from paperfeed.sources.errors import Forbidden, SourceError
 from paperfeed.sources.http import PoliteClient
 from paperfeed.storage import harvest_state
-from paperfeed.storage.models import DailyEntry, Paper, PaperVersion
+from paperfeed.storage.models import DailyEntry, HarvestState, Paper, PaperVersion
 from tests.conftest import FIXTURES
 from tests.sources.harvest_pages import (
     TOKEN,
@@ -298,7 +298,18 @@ def test_rss_error_feed_and_empty_feed(engine: Engine, client: PoliteClient) -> 
             base_url=server.url,
             rules=DailyRules(categories=["test"]),
         )
+        # The empty listing is remembered as that announcement day's (its pubDate), so
+        # the same day is not harvested again; the error feed left no state at all.
+        assert harvest_state.load(engine, "rss", server.url + "/test") == {"day": "2024-11-28"}
+        assert harvest_state.load(engine, "rss", server.url + "/astroph") is None
+        with engine.connect() as conn:
+            saved = conn.execute(select(HarvestState.source, HarvestState.key)).all()
+        assert [tuple(r) for r in saved] == [("rss", server.url + "/test")]
+        again = harvest.harvest_rss(engine, client, categories=["test"], base_url=server.url)
     assert report.pages == 1 and report.records == 0 and report.complete
+    assert report.featured == 0 and report.notes == []
+    assert again.notes == ["the listing of 2024-11-28 was already harvested"]
+    assert again.complete and again.pages == 0
     assert paper_count(engine) == 0
 
 

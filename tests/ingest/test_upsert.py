@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 
 from paperfeed.ingest.upsert import IngestReport, upsert_records
 from paperfeed.records import PaperRecord, RejectedRecord, VersionRecord
@@ -134,9 +134,25 @@ def test_report_merge_adds_up() -> None:
     assert total.seen == 6
 
 
+def connection_settings(conn: Connection) -> tuple[object, dict[str, str]]:
+    """Which server connection this is, and every setting a bulk write could change on it:
+    SQLite's pragmas; PostgreSQL's run-time parameters (pg_settings)."""
+    if conn.dialect.name == "sqlite":
+        names = ["wal_autocheckpoint", "synchronous", "journal_mode", "foreign_keys",
+                 "busy_timeout", "cache_size", "temp_store", "locking_mode", "cache_spill"]
+        values = {n: str(conn.exec_driver_sql(f"PRAGMA {n}").scalar()) for n in names}
+        return id(conn.connection.driver_connection), values
+    rows = conn.exec_driver_sql("SELECT name, setting FROM pg_settings").all()
+    return conn.exec_driver_sql("SELECT pg_backend_pid()").scalar(), dict(rows)  # type: ignore[arg-type]
+
+
 def test_bulk_settings_are_restored_on_the_connection(engine: Engine) -> None:
+    with engine.connect() as conn:
+        who, before = connection_settings(conn)
     upsert_records(engine, snapshot_records()[:5])
-    if engine.dialect.name == "sqlite":
-        # The pool hands the same connection out again: it must be back to the default.
-        with engine.connect() as conn:
-            assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 1000
+    # The pool hands the same connection out again: it must be back to what it was.
+    with engine.connect() as conn:
+        again, after = connection_settings(conn)
+    assert again == who
+    assert after == before
+    assert len(before) > 5

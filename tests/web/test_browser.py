@@ -7,7 +7,6 @@ Uses Debian's /usr/bin/chromium through Playwright (never `playwright install`).
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import threading
 import time
@@ -29,6 +28,8 @@ from tests.web.conftest import SCRIPT_TITLE, add_hostile_papers
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
+# Git-ignored; only `make screenshot` (scripts/screenshot.py) updates docs/screenshot-daily.png.
+SCREENSHOT = ROOT / "build" / "screenshots" / "screenshot-daily.png"
 CHROMIUM = os.environ.get("PAPERFEED_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -69,7 +70,7 @@ def live_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                                            port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 15
+    deadline = time.monotonic() + 120  # a hang guard, not a speed test
     while not server.started:
         assert time.monotonic() < deadline, "uvicorn did not start"
         time.sleep(0.05)
@@ -77,7 +78,7 @@ def live_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
-        thread.join(timeout=10)
+        thread.join(timeout=60)
         engine.dispose()
 
 
@@ -96,6 +97,7 @@ def browser(live_site: str) -> Iterator[Any]:
 def tab(browser: Any) -> Iterator[tuple[Any, list[str]]]:
     """A page, and the console errors and dialogs it produced (CSP violations show here)."""
     context = browser.new_context(viewport={"width": 1200, "height": 1500})
+    context.set_default_timeout(60_000)  # waits guard against hangs; a busy machine is slow
     page = context.new_page()
     problems: list[str] = []
     page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
@@ -127,19 +129,16 @@ def test_daily_page_then_a_paper_then_back(live_site: str, tab: tuple[Any, list[
     cards.first.locator("details.abstract summary").click()
     assert abstract.is_visible()
 
-    for target in (ROOT / "docs" / "screenshot-daily.png",
-                   ROOT / "test-artifacts" / "screenshot-daily.png"):
-        target.parent.mkdir(parents=True, exist_ok=True)
+    # The page as the README shows it; `make screenshot` copies it to docs/.
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     page.reload()
-    page.screenshot(path=str(ROOT / "test-artifacts" / "screenshot-daily.png"))
-    shutil.copyfile(ROOT / "test-artifacts" / "screenshot-daily.png",
-                    ROOT / "docs" / "screenshot-daily.png")
+    page.screenshot(path=str(SCREENSHOT))
 
     cards.first.locator("h3 a").click()
     page.wait_for_url("**/papers/**")
     assert page.locator("h1.paper-title").inner_text() == first_title
     assert page.locator("section.abstract-full").is_visible()
-    assert page.get_by_role("link", name="PDF").first.get_attribute("href", timeout=2000)
+    assert page.get_by_role("link", name="PDF").first.get_attribute("href")
 
     page.go_back()
     page.wait_for_url(live_site + "/")
@@ -151,11 +150,9 @@ def test_math_renders_and_hostile_text_stays_inert(
     live_site: str, tab: tuple[Any, list[str]]
 ) -> None:
     page, problems = tab
-    started = time.monotonic()
     page.goto(f"{live_site}/date/{HOSTILE_DAY.isoformat()}")
     assert page.get_by_text(SCRIPT_TITLE).first.is_visible()
     page.goto(f"{live_site}/papers/2411.99002")
-    assert time.monotonic() - started < 5
     math = page.locator("h1.paper-title math")
     box = math.bounding_box()
     assert box is not None and box["width"] > 0  # Chromium lays the MathML out

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import html as lxml_html
 
 from paperfeed.render.mathtext import ALLOWED_ATTRIBUTES, ALLOWED_ELEMENTS, render_math_text
+from tests.hang import finishes
 
 TEX_CHARS = "$\\{}^_<>&\"'=:/() abxyz"
 OUTPUT_ATTRIBUTES = ALLOWED_ATTRIBUTES | {"alttext", "class"}
@@ -112,10 +111,9 @@ NASTY_TEX = [
 
 
 @pytest.mark.parametrize("text", NASTY_TEX)
-def test_hostile_tex_is_inert_and_fast(text: str) -> None:
-    started = time.perf_counter()
-    root = assert_inert(text)
-    assert time.perf_counter() - started < 1.0
+def test_hostile_tex_is_inert_and_never_hangs(text: str) -> None:
+    # How fast: `python -m benchmarks hostile` (target < 1 s each).
+    root = finishes(lambda: assert_inert(text))
     assert not root.xpath("//script | //img | //iframe | //svg")
     assert not root.xpath("//@href | //@src | //@style | //@mathcolor")
 
@@ -129,9 +127,7 @@ def test_hostile_tex_falls_back_to_its_source_text() -> None:
 
 def test_many_segments_are_bounded() -> None:
     text = " ".join(f"$x_{{{i}}}$" for i in range(500))
-    started = time.perf_counter()
-    root = assert_inert(text)
-    assert time.perf_counter() - started < 2.0
+    root = finishes(lambda: assert_inert(text))  # how fast: `python -m benchmarks hostile`
     assert 0 < len(root.xpath("//math")) <= 60
     assert "$x_{499}$" in root.text_content()  # the rest stays readable as source
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -30,10 +31,20 @@ class _Entry:
 
 
 class PageCacheMiddleware:
-    def __init__(self, app: ASGIApp, seconds: float = 1.0, max_entries: int = 512) -> None:
+    """``clock``: where the cache reads the time (seconds, monotonic); a seam so tests can
+    move time instead of sleeping. It is an attribute and may be replaced at any time."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        seconds: float = 1.0,
+        max_entries: int = 512,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.app = app
         self.seconds = seconds
         self.max_entries = max_entries
+        self.clock = clock
         self._entries: OrderedDict[tuple[str, bytes], _Entry] = OrderedDict()
         self._rendering: dict[tuple[str, bytes], asyncio.Event] = {}
 
@@ -51,7 +62,7 @@ class PageCacheMiddleware:
             return
         key = (scope["path"], scope.get("query_string", b""))
         entry = self._entries.get(key)
-        if entry is not None and (entry.expires > time.monotonic() or key in self._rendering):
+        if entry is not None and (entry.expires > self.clock() or key in self._rendering):
             await self._replay(scope, send, entry)  # fresh, or being refreshed: reuse it
             return
         if entry is None and key in self._rendering:
@@ -100,7 +111,7 @@ class PageCacheMiddleware:
             and size <= MAX_BODY
             and not any(name.lower() == b"set-cookie" for name, _ in headers)
         ):
-            expires = time.monotonic() + self.seconds
+            expires = self.clock() + self.seconds
             self._entries[key] = _Entry(expires, 200, headers, b"".join(chunks))
             self._entries.move_to_end(key)
             while len(self._entries) > self.max_entries:
