@@ -307,7 +307,7 @@ def test_rss_error_feed_and_empty_feed(engine: Engine, client: PoliteClient) -> 
         assert [tuple(r) for r in saved] == [("rss", server.url + "/test")]
         again = harvest.harvest_rss(engine, client, categories=["test"], base_url=server.url)
     assert report.pages == 1 and report.records == 0 and report.complete
-    assert report.featured == 0 and report.notes == []
+    assert report.listed == 0 and report.notes == []
     assert again.notes == ["the listing of 2024-11-28 was already harvested"]
     assert again.complete and again.pages == 0
     assert paper_count(engine) == 0

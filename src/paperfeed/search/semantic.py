@@ -64,8 +64,15 @@ def semantic_search(
     vector = embedder.encode([query])[0]
     if not np.any(vector):
         return []
-    hits = searcher.search(vector, k)
-    return _existing(engine, hits)
+    # Papers deleted since the index was last updated are dropped; ask for more
+    # neighbours until k live ones are found or the index has no more.
+    fetch = k
+    while True:
+        hits = searcher.search(vector, fetch)
+        alive = _existing(engine, hits)
+        if len(alive) >= k or len(hits) < fetch or fetch >= len(searcher):
+            return alive[:k]
+        fetch = min(len(searcher), 2 * fetch + (len(hits) - len(alive)))
 
 
 def _existing(engine: Engine, hits: list[tuple[int, float]]) -> list[tuple[int, float]]:
