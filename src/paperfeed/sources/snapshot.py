@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from itertools import pairwise
 
 import orjson
@@ -75,8 +75,9 @@ def parse_version_date(text: str) -> datetime | None:
     try:
         _dow, day, mon, year, hms = text.split()[:5]
         h, m, s = hms.split(":")
-        when = datetime(int(year), _MONTHS[mon], int(day), int(h), int(m), int(s), tzinfo=UTC)
-        return when.replace(tzinfo=None)
+        # The dates are GMT and stored as naive UTC, like every DateTime column; built
+        # naive directly (this runs for every version of every paper in a snapshot).
+        return datetime(int(year), _MONTHS[mon], int(day), int(h), int(m), int(s))  # noqa: DTZ001
     except (ValueError, KeyError):
         return None
 
