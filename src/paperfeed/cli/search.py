@@ -64,8 +64,9 @@ def register(app: typer.Typer) -> None:
             console.print(escape(resp.message), highlight=False)
             return
         total = f"{resp.total:,}" + ("" if resp.total_exact else "+")
+        noun = "result" if total == "1" else "results"
         console.print(
-            f"[dim]{total} results, {resp.took_ms:.0f} ms ({resp.mode_used})[/]", highlight=False
+            f"[dim]{total} {noun}, {resp.took_ms:.0f} ms ({resp.mode_used})[/]", highlight=False
         )
         for i, r in enumerate(resp.results, start=resp.offset + 1):
             authors = ", ".join(r.authors[:4]) + (" et al." if len(r.authors) > 4 else "")

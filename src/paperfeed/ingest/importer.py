@@ -246,7 +246,10 @@ def iter_file(
     try:
         parsed = parse(data, inp.name)
     except SourceError as exc:
-        raise InputError(f"{inp.name}: {exc}") from None
+        message = str(exc)  # parsers name the source in some messages, not in others
+        if not message.startswith(f"{inp.name}: "):
+            message = f"{inp.name}: {message}"
+        raise InputError(message) from None
     yield from chain(parsed.rejected, parsed.records)
 
 

@@ -43,6 +43,7 @@ def parse_xml(data: bytes, source: str) -> etree._Element:
         root = etree.fromstring(data, parser=_parser())
     except etree.XMLSyntaxError as exc:
         msg = str(exc).splitlines()[0] if str(exc) else "not well-formed"
+        msg = msg.removesuffix(f" (<string>, line {exc.lineno})")  # lxml's own location
         raise MalformedResponse(f"{source}: not well-formed XML ({msg})") from None
     except ValueError as exc:  # e.g. unsupported encoding declarations
         raise MalformedResponse(f"{source}: unreadable XML ({exc})") from None
