@@ -298,4 +298,3 @@ def search(
         if not resp.results and resp.total == 0 and offset == 0:
             resp.message = "No papers match this search."
     return done()
-
