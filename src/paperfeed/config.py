@@ -44,6 +44,33 @@ class DailyRules(BaseSettings):
     authors: list[str] = Field(default_factory=list, description="author names matched exactly")
 
 
+class RateLimits(BaseSettings):
+    """Requests allowed per account and per client address, as COUNT/PERIOD (``10/15m``;
+    periods in s, m, h or d; ``0/1m`` turns one off). Over a limit the answer is 429."""
+
+    model_config = SettingsConfigDict(extra="forbid")
+
+    login: str = Field(default="10/15m", description="Log-in attempts per username")
+    login_per_address: str = Field(default="50/15m", description="Log-in attempts per address")
+    signup: str = Field(default="5/1h", description="Registrations per address")
+    submit: str = Field(default="30/1h", description="Submissions per account")
+    submit_per_address: str = Field(default="60/1h", description="Submissions per address")
+    vote: str = Field(default="120/1m", description="Votes and unvotes per account")
+    vote_per_address: str = Field(default="600/1m", description="Votes per address")
+    comment: str = Field(default="10/5m", description="Comments and edits per account")
+    comment_per_address: str = Field(default="60/5m", description="Comments per address")
+    report: str = Field(default="20/1h", description="Reports per account")
+
+    @field_validator("*")
+    @classmethod
+    def _check_limit(cls, value: str) -> str:
+        import re
+
+        if value.strip() and not re.match(r"^\s*\d+\s*/\s*\d*\s*[smhd]\s*$", value):
+            raise ValueError("a rate limit looks like 10/15m (count/period in s, m, h or d)")
+        return value
+
+
 class Settings(BaseSettings):
     """Every setting paperfeed reads. Each field's description is its documentation."""
 
@@ -80,6 +107,23 @@ class Settings(BaseSettings):
     embedding_model: str = Field(
         default="minilm-static",
         description="Semantic-search model: minilm-static (fast) or minilm (slower, better)",
+    )
+    arxiv_api_url: str = Field(
+        default="https://export.arxiv.org/api/query",
+        description="The arXiv API that the Submit form fetches unknown papers from",
+    )
+    session_days: int = Field(default=30, ge=1, description="Days a log-in lasts")
+    submissions_per_day: int = Field(
+        default=10, ge=0, description="Papers one account may submit per day (0: no cap)"
+    )
+    comment_edit_minutes: int = Field(
+        default=15, ge=0, description="Minutes during which authors may edit a comment"
+    )
+    comment_max_chars: int = Field(
+        default=20_000, ge=100, description="Longest comment accepted, in characters"
+    )
+    rate_limits: RateLimits = Field(
+        default_factory=RateLimits, description="Rate limits (config file section)"
     )
     rules: DailyRules = Field(
         default_factory=DailyRules, description="Rules for the daily list (config file section)"

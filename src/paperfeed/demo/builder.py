@@ -102,7 +102,8 @@ def build_demo(engine: Engine) -> DemoReport:
             session.scalars(select(Paper).where(Paper.arxiv_id.in_(ids)).order_by(Paper.arxiv_id))
         )
         users = [
-            User(username=f"demo-{name}", display_name=f"{name.title()} (demo)",
+            User(username=f"demo-{name}", username_key=f"demo-{name}",
+                 display_name=f"{name.title()} (demo)", is_demo=True, show_upvotes=True,
                  created_at=_naive_utc(2024, 11, 1, 9, 0))
             for name in DEMO_USERS
         ]
@@ -128,7 +129,7 @@ def build_demo(engine: Engine) -> DemoReport:
             count = min(len(users), int(len(users) * rng.random() ** 5) + rng.randrange(3))
             for n, voter in enumerate(rng.sample(users, count)):
                 session.add(
-                    Vote(user_id=voter.id, paper_id=paper.id,
+                    Vote(user_id=voter.id, paper_id=paper.id, source="demo",
                          created_at=start + timedelta(hours=2, minutes=7 * n))
                 )
             paper.vote_count = count

@@ -44,6 +44,16 @@ def upsert(
     return pg.on_conflict_do_update(index_elements=index_elements, set_=set_, where=where)
 
 
+def increment(bind: Engine | Connection, table: Table, index_elements: list[str],
+              column: str) -> Insert:
+    """INSERT … ON CONFLICT (cols) DO UPDATE SET column = column + 1 … RETURNING column:
+    a counter bumped atomically on either database."""
+    stmt = sqlite.insert(table) if is_sqlite(bind) else postgresql.insert(table)
+    return stmt.on_conflict_do_update(
+        index_elements=index_elements, set_={column: table.c[column] + 1}
+    ).returning(table.c[column])
+
+
 def integrity_check(bind: Connection) -> str:
     """'ok' when the database file is consistent (SQLite); PostgreSQL is always 'ok'."""
     if bind.dialect.name == "sqlite":

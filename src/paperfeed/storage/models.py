@@ -11,6 +11,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -58,6 +59,9 @@ class Paper(Base):
     # Imported signals (e.g. Hugging Face upvotes); never mixed into vote_count.
     upstream_upvotes: Mapped[int] = mapped_column(Integer, default=0)
     comment_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Sort key of /trending (see paperfeed.ranking.trending): set while the paper has a
+    # visible daily entry, NULL otherwise; rewritten in the same transaction as a vote.
+    trending_key: Mapped[float | None] = mapped_column(Float, index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     modified_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
@@ -79,17 +83,63 @@ class PaperVersion(Base):
     paper: Mapped[Paper] = relationship(back_populates="versions")
 
 
+ROLES = ("user", "moderator", "admin")
+
+
+def _username_key(context: Any) -> str:
+    """The default username_key: the casefolded username (accounts.usernames.username_key)."""
+    return str(context.get_current_parameters()["username"]).casefold()
+
+
 class User(Base):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
+    # casefold(username): usernames are unique whatever their case.
+    username_key: Mapped[str] = mapped_column(
+        String(64), unique=True, index=True, default=_username_key
+    )
     display_name: Mapped[str | None] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(320), unique=True)
     password_hash: Mapped[str | None] = mapped_column(Text)
-    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    # user, moderator or admin (see ROLES).
+    role: Mapped[str] = mapped_column(String(16), default="user")
     is_banned: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Made-up demo accounts (their votes and comments are demo data).
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Whether /users/NAME lists what they upvoted.
+    show_upvotes: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def is_moderator(self) -> bool:
+        """Moderators and admins may moderate."""
+        return self.role in ("moderator", "admin")
+
+
+class UserSession(Base):
+    """A signed-in browser. The cookie holds a random token; only its SHA-256 is stored."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    # The CSRF token of this session's forms.
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    client: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(300))
+
+    user: Mapped[User] = relationship()
 
 
 class DailyEntry(Base):
@@ -108,6 +158,8 @@ class DailyEntry(Base):
     submitted_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     # How it got there: community, rule, manual, import, demo.
     source: Mapped[str] = mapped_column(String(32), default="community")
+    # Hidden by a moderator: off every list, kept for the record.
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)
 
     paper: Mapped[Paper] = relationship()
     submitted_by: Mapped[User | None] = relationship()
@@ -124,6 +176,8 @@ class Vote(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     paper_id: Mapped[int] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # "user" for real votes, "demo" for the demo's made-up ones.
+    source: Mapped[str] = mapped_column(String(16), default="user")
 
 
 class Comment(Base):
@@ -134,11 +188,72 @@ class Comment(Base):
     paper_id: Mapped[int] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"))
+    # Markdown exactly as typed (rendered and sanitised on output).
     body: Mapped[str] = mapped_column(Text)
+    # Hidden by a moderator.
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Deleted by its author: shown as "[deleted]" so replies keep their place.
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    edited_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     user: Mapped[User | None] = relationship()
+
+
+class Report(Base):
+    """A reader's report of a comment or a daily entry, for the moderators' queue."""
+
+    __tablename__ = "reports"
+    __table_args__ = (
+        UniqueConstraint("reporter_id", "comment_id", name="uq_reports_reporter_comment"),
+        UniqueConstraint("reporter_id", "entry_id", name="uq_reports_reporter_entry"),
+        Index("ix_reports_open", "resolved_at", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    comment_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"))
+    entry_id: Mapped[int | None] = mapped_column(
+        ForeignKey("daily_entries.id", ondelete="CASCADE")
+    )
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # What the moderator did: hidden, dismissed.
+    resolution: Mapped[str | None] = mapped_column(String(32))
+
+    reporter: Mapped[User | None] = relationship(foreign_keys=[reporter_id])
+    comment: Mapped[Comment | None] = relationship()
+    entry: Mapped[DailyEntry | None] = relationship()
+
+
+class ModerationAction(Base):
+    """One line of the moderation log (admins read it on /admin)."""
+
+    __tablename__ = "moderation_log"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    moderator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Kept as text so the log still reads after an account is deleted.
+    moderator_name: Mapped[str] = mapped_column(String(64))
+    # hide-comment, restore-comment, hide-entry, restore-entry, ban, unban, dismiss-report…
+    action: Mapped[str] = mapped_column(String(32))
+    target_type: Mapped[str] = mapped_column(String(16))
+    target_id: Mapped[int | None] = mapped_column(BigInteger)
+    target_label: Mapped[str] = mapped_column(Text, default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+
+class RateLimitHit(Base):
+    """Requests counted per (action, account or client address) and fixed time window."""
+
+    __tablename__ = "rate_limits"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    window: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class HarvestState(Base):

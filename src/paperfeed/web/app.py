@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
@@ -53,6 +55,8 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     """HTML error pages for pages, JSON for the API and feeds (headers such as
     Retry-After or WWW-Authenticate are kept)."""
     assert isinstance(exc, StarletteHTTPException)
+    if 300 <= exc.status_code < 400:  # e.g. LoginRequired: a redirect, not a page
+        return Response(status_code=exc.status_code, headers=exc.headers)
     if _wants_json(request):
         return JSONResponse(
             {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
@@ -99,13 +103,25 @@ async def _server_error(request: Request, exc: Exception) -> Response:
 
 
 def create_app(
-    settings: Settings, engine: Engine | None = None, *, page_cache_seconds: float = 0.0
+    settings: Settings, engine: Engine | None = None, *, page_cache_seconds: float = 0.0,
+    clock: Callable[[], float] = time.time,
 ) -> FastAPI:
     """Build the web application on `engine` (or one made from `settings.database_url`).
 
     `page_cache_seconds` > 0 serves anonymous page views from a per-process micro-cache
-    (see :mod:`paperfeed.web.pagecache`); `serve` turns it on, tests leave it off."""
-    from paperfeed.web import pages
+    (see :mod:`paperfeed.web.pagecache`); `serve` turns it on, tests leave it off.
+    `clock` (seconds since the epoch) is where sessions, rate limits and trending read
+    the time; ``app.state.clock`` may be replaced at any time (tests move it)."""
+    from paperfeed.web import (
+        accounts,
+        comments,
+        lists,
+        moderation,
+        pages,
+        profiles,
+        submit,
+        votes,
+    )
     from paperfeed.web.api.search import router as api_search_router
     from paperfeed.web.search import router as search_router
 
@@ -118,6 +134,7 @@ def create_app(
     app.state.settings = settings
     app.state.engine = engine if engine is not None else make_engine(settings.database_url)
     app.state.sessions = session_factory(app.state.engine)
+    app.state.clock = clock
 
     app.add_middleware(SecurityHeadersMiddleware)
     if page_cache_seconds > 0:  # outermost, so cached responses keep their headers
@@ -130,6 +147,8 @@ def create_app(
     # Specific routers first: the page router's /papers/{id:path} catches the rest.
     app.include_router(api_search_router)
     app.include_router(search_router)
+    for module in (accounts, submit, votes, comments, moderation, lists, profiles):
+        app.include_router(module.router)
     app.include_router(pages.router)
     return app
 

@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment
 
 from paperfeed.render.jinja import make_environment
+from paperfeed.web.viewer import csrf_token, finish_response, viewer
 
 TEMPLATES = Path(__file__).with_name("templates")
 
@@ -34,15 +35,20 @@ def render(
     status_code: int = 200,
     headers: dict[str, str] | None = None,
 ) -> HTMLResponse:
-    """Render a template with the site-wide context (settings, request, search query)."""
+    """Render a template with the site-wide context: settings, the request, the search
+    query, ``viewer`` (the signed-in account's SignedIn, or None) and ``csrf_token()``
+    for forms (a visitor's pre-session cookie is set when a form asked for one)."""
     settings = request.app.state.settings
     values: dict[str, Any] = {
         "request": request,
         "site_name": settings.site_name,
         "demo": settings.demo,
         "query": "",
+        "viewer": viewer(request),
+        "csrf_token": lambda: csrf_token(request),
     }
     if context:
         values.update(context)
     html = environment().get_template(template).render(values)
-    return HTMLResponse(html, status_code=status_code, headers=headers)
+    response = HTMLResponse(html, status_code=status_code, headers=headers)
+    return finish_response(request, response)  # type: ignore[return-value]

@@ -1,0 +1,1 @@
+"""Accounts: usernames, password hashing, server-side sessions and rate limits."""

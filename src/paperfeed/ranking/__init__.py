@@ -1,0 +1,1 @@
+"""Ranking as pure functions of votes and times (no database)."""
