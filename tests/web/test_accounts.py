@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -23,6 +23,7 @@ from paperfeed.storage.engine import session_factory, write_session
 from paperfeed.storage.models import Comment, DailyEntry, Paper, User, UserSession, Vote
 from paperfeed.web.accounts import CSRF_MESSAGE, WRONG_LOGIN
 from paperfeed.web.app import create_app
+from tests.times import naive_utc
 from tests.web.conftest import make_settings, page, texts
 
 PASSWORD = "correct horse battery"
@@ -405,7 +406,7 @@ def test_show_upvotes_toggle(site: Site) -> None:
 def _community(engine: Engine, ada: int, bob: int) -> list[int]:
     """Two papers on a list (one submitted by Ada), both upvoted by Ada, one by Bob too,
     and a comment by Ada with a reply by Bob."""
-    when = datetime(2025, 11, 24, 8)
+    when = naive_utc(2025, 11, 24, 8)
     with write_session(engine) as session:
         papers = [Paper(arxiv_id=f"2411.0000{n}", version=1, title=f"Paper {n}",
                         abstract="An abstract.", authors=["A. Author"], primary_category="cs.LG",
@@ -438,7 +439,8 @@ def test_delete_account(site: Site) -> None:
     response = client.post("/settings/delete", data={
         "csrf_token": csrf, "confirm_username": "bob", "password": PASSWORD})
     assert response.status_code == 400
-    assert "Type your username, ada" in texts(page(response), '//p[@id="confirm_username-error"]')[0]
+    error = texts(page(response), '//p[@id="confirm_username-error"]')
+    assert "Type your username, ada" in error[0]
     response = client.post("/settings/delete", data={
         "csrf_token": csrf, "confirm_username": "ADA", "password": "wrong password!"})
     assert response.status_code == 400
