@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from paperfeed.accounts.passwords import password_problem, verify_password
@@ -135,6 +136,27 @@ def login_form(request: Request, next_path: str = Query("", alias="next")) -> Re
     return _form(request, "login.html", {"next": safe_next(next_path)}, {})
 
 
+def _authenticate(request: Request, username: str, password: str) -> User | None:
+    """The account when the password is right; the slow hash check runs outside any
+    write transaction (SQLite's writers wait for none), and a stored hash made with old
+    parameters is upgraded afterwards."""
+    with request.app.state.sessions() as session:
+        user = authenticate(session, username, password)
+        upgraded = user.password_hash if user is not None and session.is_modified(user) else None
+    if user is not None and upgraded:
+        with write_session(request.app.state.engine) as session:
+            session.execute(update(User).where(User.id == user.id)
+                            .values(password_hash=upgraded))
+    return user
+
+
+def _password_ok(request: Request, user_id: int, password: str) -> bool:
+    """Whether `password` is the account's (checked in a read transaction)."""
+    with request.app.state.sessions() as session:
+        stored = session.scalar(select(User.password_hash).where(User.id == user_id))
+    return verify_password(stored, password)
+
+
 @router.post("/login")
 def login(
     request: Request, csrf: Csrf = "", username: Text = "", password: Text = "",
@@ -148,8 +170,7 @@ def login(
     except TooManyRequests as exc:
         errors, headers = _limited(exc)
         return _form(request, "login.html", values, errors, 429, headers)
-    with write_session(request.app.state.engine) as session:
-        user = authenticate(session, username, password)  # may upgrade the stored hash
+    user = _authenticate(request, username, password)
     if user is None:  # unknown name, wrong password or banned: one answer for all
         return _form(request, "login.html", values, {"": WRONG_LOGIN}, 400)
     response = _redirect(values["next"])
@@ -228,14 +249,14 @@ def change_password(
     if isinstance(signed_in, Response):
         return signed_in
     errors = _new_password_problems(new_password, new_password_confirm)
-    with write_session(request.app.state.engine) as session:
-        user = session.get(User, signed_in.user.id)
-        if user is None or not verify_password(user.password_hash, current_password):
-            errors = {"current_password": "That is not your current password.", **errors}
-        if not errors and user is not None:
-            set_password(session, user, new_password, keep=signed_in.session_id)
+    if not _password_ok(request, signed_in.user.id, current_password):
+        errors = {"current_password": "That is not your current password.", **errors}
     if errors:
         return _settings(request, signed_in, errors, 400)
+    with write_session(request.app.state.engine) as session:
+        user = session.get(User, signed_in.user.id)
+        if user is not None:
+            set_password(session, user, new_password, keep=signed_in.session_id)
     return _redirect("/settings?saved=password")
 
 
@@ -270,15 +291,15 @@ def delete(
     errors: dict[str, str] = {}
     if username_key(confirm_username.strip()) != signed_in.user.username_key:
         errors["confirm_username"] = f"Type your username, {name}, to confirm."
-    with write_session(request.app.state.engine) as session:
-        user = session.get(User, signed_in.user.id)
-        if user is None or not verify_password(user.password_hash, password):
-            errors["delete_password"] = "That is not your password."
-        if not errors and user is not None:
-            delete_account(session, user)
+    if not _password_ok(request, signed_in.user.id, password):
+        errors["delete_password"] = "That is not your password."
     if errors:
         return _settings(request, signed_in, errors, 400,
                          typed={"confirm_username": confirm_username})
+    with write_session(request.app.state.engine) as session:
+        user = session.get(User, signed_in.user.id)
+        if user is not None:
+            delete_account(session, user)
     response = _redirect("/")
     sign_out(request, response)
     return response
