@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from httpx2 import Response
 from sqlalchemy import Engine, func, select
 from typer.testing import CliRunner
 
@@ -72,7 +73,7 @@ def make_user(engine: Engine, name: str = "ada", **extra: str) -> int:
 
 
 def register(client: TestClient, name: str, password: str = PASSWORD,
-             confirm: str | None = None, email: str | None = None) -> object:
+             confirm: str | None = None, email: str | None = None) -> Response:
     return client.post("/register", data={
         "csrf_token": token(client, "/register"), "username": name,
         "email": email if email is not None else f"{name}@example.org",
@@ -80,7 +81,7 @@ def register(client: TestClient, name: str, password: str = PASSWORD,
     })
 
 
-def login(client: TestClient, name: str, password: str = PASSWORD, next_path: str = "") -> object:
+def login(client: TestClient, name: str, password: str = PASSWORD, next_path: str = "") -> Response:
     return client.post("/login", data={
         "csrf_token": token(client), "username": name, "password": password, "next": next_path,
     })
@@ -138,7 +139,7 @@ def test_register_refuses_bad_usernames_with_a_message_by_the_field(
     make_user(site.engine, "ada")
     client = site.client()
     response = register(client, name)
-    assert response.status_code == 400  # type: ignore[attr-defined]
+    assert response.status_code == 400
     doc = page(response)
     error = texts(doc, f'//p[@id="{field}-error"]')
     assert error and message in error[0]
@@ -146,7 +147,7 @@ def test_register_refuses_bad_usernames_with_a_message_by_the_field(
     assert f"{field}-error" in described.split()
     assert doc.xpath(f'//input[@name="{field}"]/@aria-invalid') == ["true"]
     assert doc.xpath('//input[@name="username"]/@value') == [name]  # kept
-    assert PASSWORD not in response.text  # type: ignore[attr-defined]
+    assert PASSWORD not in response.text
     assert user_count(site.engine) == 1
     assert signed_in_as(client) is None
 
@@ -162,7 +163,7 @@ def test_register_refuses_bad_passwords_and_addresses(
 ) -> None:
     make_user(site.engine, "ada")
     response = register(site.client(), "grace", password, confirm, email)
-    assert response.status_code == 400  # type: ignore[attr-defined]
+    assert response.status_code == 400
     doc = page(response)
     assert message in texts(doc, f'//p[@id="{field}-error"]')[0]
     assert doc.xpath('//input[@name="password"]/@value') == []
@@ -171,15 +172,15 @@ def test_register_refuses_bad_passwords_and_addresses(
 
 def test_signup_rate_limit_per_address(engine: Engine, tmp_path: Path) -> None:
     site = _site(engine, tmp_path, rate_limits={"signup": "2/1h"})
-    assert register(site.client(), "one").status_code == 303  # type: ignore[attr-defined]
-    assert register(site.client(), "two").status_code == 303  # type: ignore[attr-defined]
+    assert register(site.client(), "one").status_code == 303
+    assert register(site.client(), "two").status_code == 303
     response = register(site.client(), "three")
-    assert response.status_code == 429  # type: ignore[attr-defined]
-    assert int(response.headers["retry-after"]) > 0  # type: ignore[attr-defined]
+    assert response.status_code == 429
+    assert int(response.headers["retry-after"]) > 0
     assert page(response).xpath('//input[@name="username"]/@value') == ["three"]
     assert user_count(engine) == 2
     site.move(3601)
-    assert register(site.client(), "three").status_code == 303  # type: ignore[attr-defined]
+    assert register(site.client(), "three").status_code == 303
 
 
 # -- log in, log out, cookies ----------------------------------------------------------------
@@ -188,11 +189,11 @@ def test_signup_rate_limit_per_address(engine: Engine, tmp_path: Path) -> None:
 def test_login_rotates_the_session_id(site: Site) -> None:
     make_user(site.engine, "ada")
     client = site.client()
-    assert login(client, "ada").status_code == 303  # type: ignore[attr-defined]
+    assert login(client, "ada").status_code == 303
     first = session_cookie(client)
     response = login(client, "ADA", next_path="/settings")
-    assert response.status_code == 303  # type: ignore[attr-defined]
-    assert response.headers["location"] == "/settings"  # type: ignore[attr-defined]
+    assert response.status_code == 303
+    assert response.headers["location"] == "/settings"
     second = session_cookie(client)
     assert second != first
     assert signed_in_as(client) == "ada"
@@ -223,15 +224,15 @@ def test_unknown_user_and_wrong_password_get_the_same_answer(site: Site) -> None
     client = site.client()
     known = login(client, "ada", "wrong password!")
     unknown = login(client, "bob", "wrong password!")
-    assert known.status_code == unknown.status_code == 400  # type: ignore[attr-defined]
+    assert known.status_code == unknown.status_code == 400
     assert texts(page(known), '//p[@role="alert"]') == [WRONG_LOGIN]
-    assert known.text.replace('value="ada"', "") == unknown.text.replace(  # type: ignore[attr-defined]
+    assert known.text.replace('value="ada"', "") == unknown.text.replace(
         'value="bob"', "")
 
 
 def test_cookies_are_httponly_and_lax(site: Site) -> None:
     make_user(site.engine, "ada")
-    cookie = login(site.client(), "ada").headers["set-cookie"]  # type: ignore[attr-defined]
+    cookie = login(site.client(), "ada").headers["set-cookie"]
     assert cookie.startswith("pf_session=")
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Secure" not in cookie
 
@@ -243,8 +244,8 @@ def test_https_cookies_are_secure_with_the_host_prefix(engine: Engine, tmp_path:
     form = client.get("/login")
     assert form.headers["set-cookie"].startswith("__Host-pf_csrf=")
     response = login(client, "ada")
-    assert response.status_code == 303  # type: ignore[attr-defined]
-    cookie = response.headers["set-cookie"]  # type: ignore[attr-defined]
+    assert response.status_code == 303
+    cookie = response.headers["set-cookie"]
     assert cookie.startswith("__Host-pf_session=")
     for flag in ("Secure", "HttpOnly", "SameSite=lax", "Path=/"):
         assert flag in cookie
@@ -260,18 +261,18 @@ def test_twenty_wrong_passwords_hit_the_limit_and_reveal_nothing(site: Site) -> 
         answers[name] = []
         for _ in range(20):
             response = login(client, name, "not the password")
-            body = re.sub(r"\d+ (seconds|minutes)", "N", response.text.replace(  # type: ignore[attr-defined]
+            body = re.sub(r"\d+ (seconds|minutes)", "N", response.text.replace(
                 f'value="{name}"', ""))
-            answers[name].append((response.status_code, body))  # type: ignore[attr-defined]
-            if response.status_code == 429:  # type: ignore[attr-defined]
-                assert int(response.headers["retry-after"]) > 0  # type: ignore[attr-defined]
+            answers[name].append((response.status_code, body))
+            if response.status_code == 429:
+                assert int(response.headers["retry-after"]) > 0
                 assert page(response).xpath('//input[@name="username"]/@value') == [name]
     statuses = [status for status, _ in answers["ada"]]
     assert statuses == [400] * 10 + [429] * 10
     assert answers["ada"] == answers["nobody"]
-    assert login(client, "ada").status_code == 429  # type: ignore[attr-defined]
+    assert login(client, "ada").status_code == 429
     site.move(15 * 60 + 1)
-    assert login(client, "ada").status_code == 303  # type: ignore[attr-defined]
+    assert login(client, "ada").status_code == 303
     assert signed_in_as(client) == "ada"
 
 
@@ -289,7 +290,7 @@ def test_a_banned_users_old_cookie_is_logged_out(site: Site) -> None:
     assert signed_in_as(replay) is None
     assert "Log in" in texts(page(replay.get("/")), '//nav[@class="account"]')[0]
     response = login(site.client(), "ada")
-    assert response.status_code == 400  # type: ignore[attr-defined]
+    assert response.status_code == 400
     assert texts(page(response), '//p[@role="alert"]') == [WRONG_LOGIN]
     with write_session(site.engine) as session:
         user = session.get(User, user_id)
@@ -360,7 +361,7 @@ def test_forms_without_or_with_another_sessions_token_are_refused(site: Site) ->
     assert user_count(site.engine) == 2
     with session_factory(site.engine)() as session:
         assert session.scalar(select(User.show_upvotes).where(User.username == "ada")) is False
-    assert login(site.client(), "ada").status_code == 303  # type: ignore[attr-defined]
+    assert login(site.client(), "ada").status_code == 303
 
 
 # -- settings -------------------------------------------------------------------------------
@@ -387,8 +388,8 @@ def test_change_password_ends_other_sessions_and_keeps_this_one(site: Site) -> N
     assert "password was changed" in here.get("/settings?saved=password").text
     assert signed_in_as(here) == "ada"
     assert signed_in_as(elsewhere) is None
-    assert login(site.client(), "ada").status_code == 400  # type: ignore[attr-defined]
-    assert login(site.client(), "ada", NEW_PASSWORD).status_code == 303  # type: ignore[attr-defined]
+    assert login(site.client(), "ada").status_code == 400
+    assert login(site.client(), "ada", NEW_PASSWORD).status_code == 303
 
 
 def test_show_upvotes_toggle(site: Site) -> None:
@@ -468,8 +469,8 @@ def test_delete_account(site: Site) -> None:
     doc = page(site.client().get("/papers/2411.00001"))
     authors = texts(doc, '//*[@class="comment-author"]')
     assert authors == ["deleted user", "bob"]
-    assert login(site.client(), "ada").status_code == 400  # type: ignore[attr-defined]
-    assert register(site.client(), "ada").status_code == 303  # type: ignore[attr-defined]
+    assert login(site.client(), "ada").status_code == 400
+    assert register(site.client(), "ada").status_code == 303
 
 
 def test_settings_needs_a_login(site: Site) -> None:
@@ -483,7 +484,7 @@ def test_login_page_keeps_a_local_next_only(site: Site) -> None:
     doc = page(site.client().get("/login?next=//evil.example/x"))
     assert doc.xpath('//input[@name="next"]/@value') == ["/"]
     response = login(site.client(), "ada", next_path="https://evil.example/")
-    assert response.headers["location"] == "/"  # type: ignore[attr-defined]
+    assert response.headers["location"] == "/"
 
 
 def test_forms_label_every_control(site: Site) -> None:
