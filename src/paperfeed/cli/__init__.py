@@ -41,9 +41,9 @@ def _root(
 
 def _register() -> None:
     # Import order is the order of `paperfeed --help`.
-    from paperfeed.cli import db, harvest, index, ingest, papers, search, web
+    from paperfeed.cli import db, harvest, index, ingest, papers, search, users, web
 
-    for module in (web, db, ingest, harvest, papers, search, index):
+    for module in (web, db, ingest, harvest, papers, search, index, users):
         module.register(app)
 
 
