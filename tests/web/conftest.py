@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from fastapi.testclient import TestClient
@@ -21,6 +22,9 @@ from paperfeed.storage.engine import make_engine, write_session
 from paperfeed.storage.models import DailyEntry, Paper
 from paperfeed.web.app import create_app
 from tests.conftest import PG_URL, REQUIRE_PG
+
+if TYPE_CHECKING:
+    from tests.web.sessions import Site
 
 SCRIPT_TITLE = "<script>alert(1)</script> & Co"
 MATH_TITLE = r"Bounds on $\alpha$-divergences for <b>everyone</b>"
@@ -112,3 +116,11 @@ def page(response: object) -> lxml_html.HtmlElement:
 
 def texts(doc: lxml_html.HtmlElement, xpath: str) -> list[str]:
     return [" ".join(el.text_content().split()) for el in doc.xpath(xpath)]
+
+
+@pytest.fixture
+def site(engine: Engine, tmp_path: Path) -> Iterator[Site]:
+    """A site on the test database with a clock the test moves (``site.move``)."""
+    from tests.web.sessions import make_site
+
+    yield make_site(engine, tmp_path, rate_limits={"signup": "100/1h"})

@@ -5,106 +5,34 @@ and banned accounts. Time moves through ``app.state.clock``, never by sleeping."
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import pytest
-from fastapi import FastAPI
-from fastapi.testclient import TestClient
-from httpx2 import Response
 from sqlalchemy import Engine, func, select
 from typer.testing import CliRunner
 
-from paperfeed.accounts.users import create_user, set_banned
+from paperfeed.accounts.users import set_banned
 from paperfeed.cli import app as cli_app
 from paperfeed.community.counts import refresh_votes
 from paperfeed.storage.engine import session_factory, write_session
 from paperfeed.storage.models import Comment, DailyEntry, Paper, User, UserSession, Vote
 from paperfeed.web.accounts import CSRF_MESSAGE, WRONG_LOGIN
-from paperfeed.web.app import create_app
 from tests.times import naive_utc
-from tests.web.conftest import make_settings, page, texts
-
-PASSWORD = "correct horse battery"
-NEW_PASSWORD = "staple battery horse!"
-START = 1_764_000_000.0  # 2025-11-24, a fixed clock
-
-
-@dataclass
-class Site:
-    app: FastAPI
-    engine: Engine
-    now: list[float]
-
-    def client(self, *, https: bool = False) -> TestClient:
-        base = "https://testserver" if https else "http://testserver"
-        return TestClient(self.app, base_url=base, follow_redirects=False)
-
-    def move(self, seconds: float) -> None:
-        self.now[0] += seconds
-
-
-def _site(engine: Engine, tmp_path: Path, **extra: object) -> Site:
-    now = [START]
-    settings = make_settings(engine, tmp_path, **extra)
-    app = create_app(settings, engine, clock=lambda: now[0])
-    return Site(app, engine, now)
-
-
-@pytest.fixture
-def site(engine: Engine, tmp_path: Path) -> Iterator[Site]:
-    yield _site(engine, tmp_path, rate_limits={"signup": "100/1h"})
-
-
-def token(client: TestClient, path: str = "/login") -> str:
-    """The CSRF token of the form on `path` (sets the visitor's pre-session cookie)."""
-    response = client.get(path)
-    assert response.status_code == 200, response.text
-    found = page(response).xpath('//input[@name="csrf_token"]/@value')
-    assert found
-    return str(found[0])
-
-
-def make_user(engine: Engine, name: str = "ada", **extra: str) -> int:
-    with write_session(engine) as session:
-        return create_user(session, name, f"{name}@example.org", PASSWORD, **extra).id
-
-
-def register(client: TestClient, name: str, password: str = PASSWORD,
-             confirm: str | None = None, email: str | None = None) -> Response:
-    return client.post("/register", data={
-        "csrf_token": token(client, "/register"), "username": name,
-        "email": email if email is not None else f"{name}@example.org",
-        "password": password, "password_confirm": password if confirm is None else confirm,
-    })
-
-
-def login(client: TestClient, name: str, password: str = PASSWORD, next_path: str = "") -> Response:
-    return client.post("/login", data={
-        "csrf_token": token(client), "username": name, "password": password, "next": next_path,
-    })
-
-
-def session_cookie(client: TestClient) -> str:
-    value = client.cookies.get("pf_session") or client.cookies.get("__Host-pf_session")
-    assert value
-    return value
-
-
-def signed_in_as(client: TestClient) -> str | None:
-    """The username the account nav shows, or None when it offers "Log in"."""
-    doc = page(client.get("/settings", follow_redirects=True))
-    if texts(doc, '//nav[@class="account"]//a[.="Log in"]'):
-        return None
-    return texts(doc, '//nav[@class="account"]/a[@class="me"]')[0]
-
-
-def user_count(engine: Engine) -> int:
-    with session_factory(engine)() as session:
-        return int(session.scalar(select(func.count()).select_from(User)) or 0)
-
+from tests.web.conftest import page, texts
+from tests.web.sessions import (
+    NEW_PASSWORD,
+    PASSWORD,
+    Site,
+    login,
+    make_site,
+    make_user,
+    register,
+    session_cookie,
+    signed_in_as,
+    token,
+    user_count,
+)
 
 # -- sign up -----------------------------------------------------------------------------
 
@@ -171,7 +99,7 @@ def test_register_refuses_bad_passwords_and_addresses(
 
 
 def test_signup_rate_limit_per_address(engine: Engine, tmp_path: Path) -> None:
-    site = _site(engine, tmp_path, rate_limits={"signup": "2/1h"})
+    site = make_site(engine, tmp_path, rate_limits={"signup": "2/1h"})
     assert register(site.client(), "one").status_code == 303
     assert register(site.client(), "two").status_code == 303
     response = register(site.client(), "three")
@@ -238,7 +166,7 @@ def test_cookies_are_httponly_and_lax(site: Site) -> None:
 
 
 def test_https_cookies_are_secure_with_the_host_prefix(engine: Engine, tmp_path: Path) -> None:
-    site = _site(engine, tmp_path, base_url="https://papers.example.org")
+    site = make_site(engine, tmp_path, base_url="https://papers.example.org")
     make_user(engine, "ada")
     client = site.client(https=True)
     form = client.get("/login")
