@@ -119,7 +119,7 @@ def test_demo_builds_a_fresh_database_each_time(
     counts = json.loads(runner.invoke(app, ["stats", "--json"]).stdout)
     assert counts["papers"] == 265
     assert counts["daily_entries"] == 265
-    assert counts["users"] == 40
+    assert counts["users"] == 41  # 40 demo users and the admin
     assert counts["votes"] > 265 and counts["comments"] > 0
 
 

@@ -8,7 +8,15 @@ from importlib import resources
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from paperfeed.demo.builder import DEMO_DAYS, build_demo, load_papers, to_record
+from paperfeed.accounts.users import authenticate
+from paperfeed.demo.builder import (
+    DEMO_ADMIN,
+    DEMO_ADMIN_PASSWORD,
+    DEMO_DAYS,
+    build_demo,
+    load_papers,
+    to_record,
+)
 from paperfeed.ids import canonical_id
 from paperfeed.storage.models import Comment, DailyEntry, Paper, User, Vote
 from paperfeed.storage.paper_json import paper_to_dict
@@ -62,8 +70,12 @@ def test_builder_fills_five_days_with_votes_and_comments(engine: Engine) -> None
         assert sorted(per_day) == list(DEMO_DAYS)
         assert all(40 <= n <= 60 for n in per_day.values()), per_day
         assert s.scalar(select(func.count()).select_from(Paper)) == report.papers == 265
-        users = s.scalars(select(User.username)).all()
+        users = s.scalars(select(User.username).where(User.is_demo)).all()
         assert len(users) == report.users and all(u.startswith("demo-") for u in users)
+        # and one real admin account a visitor can log in with, printed by `paperfeed demo`
+        admin = s.scalars(select(User).where(User.is_demo.is_(False))).one()
+        assert (admin.username, admin.role) == (DEMO_ADMIN, "admin")
+        assert authenticate(s, DEMO_ADMIN, DEMO_ADMIN_PASSWORD) is not None
         # denormalised counts agree with the rows
         votes = dict(s.execute(
             select(Vote.paper_id, func.count()).group_by(Vote.paper_id)).all())  # type: ignore[arg-type]

@@ -75,7 +75,7 @@ def demo(
 ) -> None:
     """Build a fresh demo database from the bundled sample papers and serve it on 127.0.0.1."""
     from paperfeed.config import DEMO_SECRET_KEY
-    from paperfeed.demo.builder import build_demo
+    from paperfeed.demo.builder import DEMO_ADMIN, DEMO_ADMIN_PASSWORD, build_demo
     from paperfeed.search.indexing import index_missing
     from paperfeed.storage import migrate
     from paperfeed.storage.engine import make_engine
@@ -99,6 +99,8 @@ def demo(
     console.print(f"demo database {path}: {report.papers} papers on {report.days} daily lists, "
                   f"{report.users} demo users, {report.votes} votes, {report.comments} comments",
                   highlight=False, soft_wrap=True)
+    console.print(f"log in as {DEMO_ADMIN} / {DEMO_ADMIN_PASSWORD} (an admin: /admin) or "
+                  "register an account of your own", highlight=False, soft_wrap=True)
     console.print("building the search index (the very first run also prepares the embedding "
                   "model, which takes about a minute)…", highlight=False, soft_wrap=True)
     indexed = index_missing(engine, settings)

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
+from paperfeed.accounts.users import create_user
 from paperfeed.ingest.upsert import upsert_records
 from paperfeed.records import PaperRecord, VersionRecord
 from paperfeed.storage.engine import write_session
@@ -33,6 +34,10 @@ DEMO_USERS = (
     "yann", "daphne", "judea", "andrew", "cynthia", "michael", "silvio", "ronald", "whitfield",
     "martin", "ken", "dennis", "bjarne",
 )
+# A real account (argon2id password, role admin) so a visitor can try /admin; the demo
+# listens on 127.0.0.1 only, and `paperfeed demo` prints these.
+DEMO_ADMIN = "curator"
+DEMO_ADMIN_PASSWORD = "paperfeed-demo"
 DEMO_COMMENTS = (
     "Clear write-up; the ablation table is the part worth reading first.",
     "Does anyone know whether the code is released? I could not find a link.",
@@ -108,6 +113,8 @@ def build_demo(engine: Engine) -> DemoReport:
             for name in DEMO_USERS
         ]
         session.add_all(users)
+        create_user(session, DEMO_ADMIN, f"{DEMO_ADMIN}@demo.invalid", DEMO_ADMIN_PASSWORD,
+                    role="admin").created_at = _naive_utc(2024, 11, 1, 9, 0)
         session.flush()
 
         order = list(papers)
