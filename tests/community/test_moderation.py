@@ -5,7 +5,7 @@ transaction), who may ban whom, reports, and a log line for every action."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine, func, select
@@ -38,7 +38,7 @@ from paperfeed.storage.models import (
 )
 
 PASSWORD = "correct horse battery"
-NOW = datetime(2025, 11, 24, 12, 0)
+NOW = datetime(2025, 11, 24, 12, 0, tzinfo=UTC).replace(tzinfo=None)
 DAY = date(2025, 11, 24)
 
 
