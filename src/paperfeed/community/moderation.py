@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from paperfeed.accounts.users import set_banned
 from paperfeed.community.counts import lock_paper, refresh_comments, refresh_votes
@@ -318,3 +318,118 @@ def resolve_report(
     extra = f"{count} open report(s) resolved as {resolution}."
     full_note = " ".join(part for part in (note.strip(), extra) if part)
     return log_action(session, moderator, action, "report", report.id, label, full_note, when)
+
+
+# -- what /admin shows ---------------------------------------------------------------------
+
+QUEUE_REPORTS = 1000
+
+
+@dataclass(slots=True)
+class QueueItem:
+    """The open reports on one comment or daily entry (oldest first); moderators act on
+    the first one's id, which resolves them all."""
+
+    reports: list[Report]
+    paper: Paper | None
+    comment: Comment | None = None
+    entry: DailyEntry | None = None
+
+    @property
+    def first(self) -> Report:
+        return self.reports[0]
+
+
+def report_queue(session: Session, limit: int = 100) -> list[QueueItem]:
+    """The open reports grouped by what they point at, the longest-waiting first."""
+    reports = list(session.scalars(
+        select(Report)
+        .options(joinedload(Report.reporter), joinedload(Report.comment).joinedload(Comment.user),
+                 joinedload(Report.entry).joinedload(DailyEntry.submitted_by))
+        .where(Report.resolved_at.is_(None))
+        .order_by(Report.created_at, Report.id)
+        .limit(QUEUE_REPORTS)
+    ))
+    groups: dict[tuple[str, int], QueueItem] = {}
+    for report in reports:
+        if report.comment is not None:
+            key = ("comment", report.comment.id)
+        elif report.entry is not None:
+            key = ("entry", report.entry.id)
+        else:
+            continue
+        item = groups.get(key)
+        if item is None:
+            if len(groups) >= limit:
+                continue
+            groups[key] = QueueItem([report], None, report.comment, report.entry)
+        else:
+            item.reports.append(report)
+    targets: list[tuple[QueueItem, int]] = []
+    for item in groups.values():
+        target = item.comment if item.comment is not None else item.entry
+        assert target is not None
+        targets.append((item, target.paper_id))
+    paper_ids = {paper_id for _, paper_id in targets}
+    papers = {p.id: p for p in session.scalars(select(Paper).where(Paper.id.in_(paper_ids)))}
+    for item, paper_id in targets:
+        item.paper = papers.get(paper_id)
+    return list(groups.values())
+
+
+def open_report_count(session: Session) -> int:
+    return int(session.scalar(
+        select(func.count()).select_from(Report).where(Report.resolved_at.is_(None))
+    ) or 0)
+
+
+def hidden_comments(session: Session, limit: int = 20) -> list[tuple[Comment, Paper]]:
+    """The most recently written hidden comments, with their papers."""
+    return [(c, p) for c, p in session.execute(
+        select(Comment, Paper).join(Paper, Paper.id == Comment.paper_id)
+        .options(joinedload(Comment.user))
+        .where(Comment.hidden.is_(True))
+        .order_by(Comment.created_at.desc(), Comment.id.desc()).limit(limit)
+    )]
+
+
+def hidden_entries(session: Session, limit: int = 20) -> list[tuple[DailyEntry, Paper]]:
+    """The latest hidden daily entries, with their papers."""
+    return [(e, p) for e, p in session.execute(
+        select(DailyEntry, Paper).join(Paper, Paper.id == DailyEntry.paper_id)
+        .options(joinedload(DailyEntry.submitted_by))
+        .where(DailyEntry.hidden.is_(True))
+        .order_by(DailyEntry.day.desc(), DailyEntry.id.desc()).limit(limit)
+    )]
+
+
+def entries_of_paper(session: Session, paper_id: int) -> list[DailyEntry]:
+    """Every daily entry of a paper, hidden or not (for the moderators' block)."""
+    return list(session.scalars(
+        select(DailyEntry).options(joinedload(DailyEntry.submitted_by))
+        .where(DailyEntry.paper_id == paper_id).order_by(DailyEntry.day)
+    ))
+
+
+def find_users(session: Session, text: str, limit: int = 50) -> list[User]:
+    """Accounts whose username starts with `text` (any case), or the banned ones when
+    `text` is empty."""
+    query = select(User).order_by(User.username_key).limit(limit)
+    text = text.strip().casefold()
+    if text:
+        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(User.username_key.like(escaped + "%", escape="\\"))
+    else:
+        query = query.where(User.is_banned.is_(True))
+    return list(session.scalars(query))
+
+
+def log_page(session: Session, page: int, per_page: int = 50) -> tuple[list[ModerationAction], int]:
+    """One page of the moderation log, newest first, and the number of lines."""
+    total = int(session.scalar(select(func.count()).select_from(ModerationAction)) or 0)
+    rows = list(session.scalars(
+        select(ModerationAction)
+        .order_by(ModerationAction.created_at.desc(), ModerationAction.id.desc())
+        .limit(per_page).offset((page - 1) * per_page)
+    ))
+    return rows, total
