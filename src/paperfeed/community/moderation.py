@@ -289,11 +289,14 @@ def resolve_report(
     _require_moderator(moderator)
     if resolution not in RESOLUTIONS:
         raise ModerationError(f"Unknown resolution {resolution!r}; use hidden or dismissed.")
-    if report.resolved_at is not None:
-        return None
     when = _now(now)
     if report.comment is None and report.entry is None:
         raise ModerationError("What this report points at no longer exists.")
+    target_paper = report.comment.paper_id if report.comment else report.entry.paper_id  # type: ignore[union-attr]
+    lock_paper(session, target_paper)  # two moderators on one report: one acts
+    session.refresh(report)
+    if report.resolved_at is not None:
+        return None
     comment_ids = [report.comment_id] if report.comment_id is not None else []
     entry_ids = [report.entry_id] if report.entry_id is not None else []
     target = (Report.comment_id == report.comment_id if comment_ids
