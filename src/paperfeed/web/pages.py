@@ -9,6 +9,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from paperfeed.community.moderation import entries_of_paper
 from paperfeed.ids import InvalidArxivId, parse_arxiv_id
 from paperfeed.search.similar import similar_for_page
 from paperfeed.storage import queries
@@ -137,6 +138,8 @@ def paper_page(request: Request, session: SessionDep, arxiv_id: str) -> Response
         "paper.html",
         {
             "paper": paper,
+            # Called only by the moderators' block of paper.html.
+            "moderation_entries": lambda: entries_of_paper(session, paper.id),
             "days": queries.days_for_paper(session, paper.id),
             "comments": queries.comments_for_paper(session, paper.id),
             "similar": similar_for_page(session, paper, limit=6),
