@@ -52,7 +52,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "feeds": frozenset({"storage", "render", "ranking", "search"}),
     "export": frozenset({"storage", "render", "search"}),
     # The bundled demo database.
-    "demo": frozenset({"ingest", "storage", "search"}),
+    "demo": frozenset({"ingest", "storage", "search", "ranking"}),
     # Pages, the JSON APIs and their routes.
     "web": frozenset(
         {"storage", "render", "search", "ranking", "ingest", "sources", "accounts",
