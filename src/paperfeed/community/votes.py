@@ -17,9 +17,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Connection, Engine, Table, bindparam, delete, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Insert
 
 from paperfeed.community.counts import lock_paper, refresh_votes
 from paperfeed.storage.dialect import insert_ignore
@@ -38,6 +40,27 @@ class VoteResult:
     voted: bool  # whether this reader's vote is there afterwards
 
 
+# Prebuilt statements (the vote path is hot): the insert per dialect.
+_INSERTS: dict[str, Insert] = {}
+_DELETE_VOTE = delete(Vote).where(
+    Vote.user_id == bindparam("user_id"), Vote.paper_id == bindparam("paper_id")
+)
+
+
+def _insert_vote(conn: Connection) -> Insert:
+    """INSERT … ON CONFLICT (user_id, paper_id) DO NOTHING RETURNING id: a row back only
+    when the vote is new (RETURNING, because rowcount is not reliable with it)."""
+    stmt = _INSERTS.get(conn.dialect.name)
+    if stmt is None:
+        table = cast(Table, Vote.__table__)
+        stmt = insert_ignore(conn, table, ["user_id", "paper_id"]).values(
+            user_id=bindparam("user_id"), paper_id=bindparam("paper_id"),
+            created_at=bindparam("created_at"), source="user",
+        ).returning(table.c.id)
+        _INSERTS[conn.dialect.name] = stmt
+    return stmt
+
+
 def _may_vote(session: Session, user_id: int) -> None:
     banned = session.scalar(select(User.is_banned).where(User.id == user_id))
     if banned is None:
@@ -50,18 +73,13 @@ def _set_vote(session: Session, user_id: int, paper_id: int, up: bool,
               now: datetime) -> VoteResult:
     _may_vote(session, user_id)
     lock_paper(session, paper_id)
+    conn = session.connection()
     if up:
-        bind = session.connection()
-        stmt = insert_ignore(bind, Vote.__table__, ["user_id", "paper_id"])  # type: ignore[arg-type]
-        result = session.execute(
-            stmt.values(user_id=user_id, paper_id=paper_id, created_at=now, source="user")
-        )
+        params = {"user_id": user_id, "paper_id": paper_id, "created_at": now}
+        changed = conn.execute(_insert_vote(conn), params).first() is not None
     else:
-        result = session.execute(
-            delete(Vote).where(Vote.user_id == user_id, Vote.paper_id == paper_id),
-            execution_options={"synchronize_session": False},
-        )
-    changed = (getattr(result, "rowcount", 0) or 0) > 0
+        changed = bool(conn.execute(_DELETE_VOTE, {"user_id": user_id,
+                                                   "paper_id": paper_id}).rowcount)
     if changed:
         count = refresh_votes(session, paper_id)
     else:
