@@ -33,7 +33,8 @@
     if (form.dataset.busy === "1") return;
     form.dataset.busy = "1";
     form.setAttribute("aria-busy", "true");
-    fetch(form.action, {
+    // form.action would be the input named "action": read the attribute.
+    fetch(form.getAttribute("action") || "", {
       method: "POST",
       body: new URLSearchParams(new FormData(form)),
       headers: { Accept: "application/json" },
