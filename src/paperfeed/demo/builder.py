@@ -15,6 +15,7 @@ from sqlalchemy import Engine, select
 
 from paperfeed.accounts.users import create_user
 from paperfeed.ingest.upsert import upsert_records
+from paperfeed.ranking.trending import trending_key
 from paperfeed.records import PaperRecord, VersionRecord
 from paperfeed.storage.engine import write_session
 from paperfeed.storage.models import Comment, DailyEntry, Paper, User, Vote
@@ -125,21 +126,24 @@ def build_demo(engine: Engine) -> DemoReport:
             day = DEMO_DAYS[min(index // per_day, len(DEMO_DAYS) - 1)]
             start = datetime.combine(day, time(7, 0))
             submitter = users[rng.randrange(len(users))]
+            entry_time = start + timedelta(minutes=3 * (index % per_day))
             session.add(
                 DailyEntry(
                     day=day, paper_id=paper.id, submitted_by_id=submitter.id,
-                    submitted_at=start + timedelta(minutes=3 * (index % per_day)),
-                    source="demo",
+                    submitted_at=entry_time, source="demo",
                 )
             )
             # Skewed popularity: most papers get a few votes, a handful lead the day.
             count = min(len(users), int(len(users) * rng.random() ** 5) + rng.randrange(3))
-            for n, voter in enumerate(rng.sample(users, count)):
+            vote_times = [start + timedelta(hours=2, minutes=7 * n) for n in range(count)]
+            for voter, when in zip(rng.sample(users, count), vote_times, strict=True):
                 session.add(
-                    Vote(user_id=voter.id, paper_id=paper.id, source="demo",
-                         created_at=start + timedelta(hours=2, minutes=7 * n))
+                    Vote(user_id=voter.id, paper_id=paper.id, source="demo", created_at=when)
                 )
             paper.vote_count = count
+            # As the vote path stores it (community.counts.refresh_votes), so /trending
+            # has the demo's papers.
+            paper.trending_key = trending_key(vote_times, entry_time)
             votes += count
 
         comments = 0

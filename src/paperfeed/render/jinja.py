@@ -2,8 +2,8 @@
 
 :func:`make_environment` gives an environment with autoescape on and the shared filters
 (``tex``, ``short_authors``, ``format_day``, ``short_day``) and globals (``abs_url``,
-``pdf_url``, ``plural``, ``card``); an output adds its own template folders in front of
-this package's ``templates/`` (which holds ``_card.html``).
+``pdf_url``, ``plural``, ``card``, ``vote_control``); an output adds its own template
+folders in front of this package's ``templates/`` (which holds ``_card.html``).
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2.runtime import Context
 from markupsafe import Markup
 
 from paperfeed import __version__
@@ -40,7 +41,8 @@ def make_environment(*template_dirs: Path) -> Environment:
     env.globals["abs_url"] = abs_url
     env.globals["pdf_url"] = pdf_url
     env.globals["plural"] = plural
-    env.globals["card"] = render_card
+    env.globals["card"] = _card_in_context
+    env.globals["vote_control"] = vote_control
     env.globals["version"] = __version__
     return env
 
@@ -56,12 +58,32 @@ _CARDS: dict[tuple[Any, ...], str] = {}
 _MAX_CARDS = 8192
 
 
-def render_card(paper: Any, rank: int | None = None, **extra: Any) -> Markup:
+# Where a cached card holds the reader's vote control (see render_card).
+VOTE_SLOT = "<!--vote-slot-->"
+
+
+def vote_control(
+    arxiv_id: str, count: int, *, mode: str = "count", voted: bool = False, csrf: str = "",
+    next_path: str = "", login_url: str = "",
+) -> Markup:
+    """One paper's vote control (``_vote.html``) for one reader: ``mode`` "form" (signed
+    in: a POST form with the CSRF token, the action and where to come back to), "login"
+    (a visitor: a link to `login_url`) or "count" (just the count)."""
+    html = environment().get_template("_vote.html").render(
+        mode=mode, arxiv_id=arxiv_id, count=count, voted=voted, csrf=csrf, next=next_path,
+        login_url=login_url,
+    )
+    return Markup(html.strip())
+
+
+def render_card(paper: Any, rank: int | None = None, *, vote: Markup | None = None,
+                **extra: Any) -> Markup:
     """One paper card (``_card.html``), reused while the shown fields are unchanged.
 
     The key holds every field the card shows; anything else a card should depend on
-    (per-user state, an absolute ``base_url`` for links in email, say) must be passed in
-    ``extra`` so it is part of the key."""
+    (an absolute ``base_url`` for links in email, say) must be passed in ``extra`` so it
+    is part of the key. Per-reader state is not: the reader's vote control (`vote`, from
+    :func:`vote_control`; the count alone when None) goes into the cached card's slot."""
     key = (
         rank, paper.arxiv_id, paper.title, paper.abstract, tuple(paper.authors or ()),
         tuple(paper.categories or ()), bool(paper.withdrawn), paper.vote_count,
@@ -69,8 +91,22 @@ def render_card(paper: Any, rank: int | None = None, **extra: Any) -> Markup:
     )
     html = _CARDS.get(key)
     if html is None:
-        html = environment().get_template("_card.html").render(paper=paper, rank=rank, **extra)
+        html = environment().get_template("_card.html").render(
+            paper=paper, rank=rank, vote_slot=Markup(VOTE_SLOT), **extra
+        )
         if len(_CARDS) >= _MAX_CARDS:
             _CARDS.clear()
         _CARDS[key] = html
-    return Markup(html)
+    if vote is None:
+        vote = vote_control(paper.arxiv_id, paper.vote_count)
+    return Markup(html.replace(VOTE_SLOT, vote, 1))
+
+
+@pass_context
+def _card_in_context(context: Context, paper: Any, rank: int | None = None,
+                     **extra: Any) -> Markup:
+    """``{{ card(paper, rank) }}`` in a template: the vote control comes from the
+    page's ``vote_controls`` (a callable paper -> Markup), when the page has one."""
+    controls = context.get("vote_controls")
+    vote = controls(paper) if controls is not None else None
+    return render_card(paper, rank, vote=vote, **extra)

@@ -45,7 +45,8 @@ class DailyItem:
 def daily_list(
     session: Session, day: date, sort: str = "votes", *, limit: int | None = None, offset: int = 0
 ) -> list[DailyItem]:
-    """The papers on one day's list, most voted first (or newest first with sort='time')."""
+    """The papers on one day's list, most voted first (or newest first with sort='time');
+    entries hidden by a moderator are left out. The entry's submitter is loaded."""
     order = (
         (Paper.vote_count.desc(), DailyEntry.submitted_at.desc())
         if sort == "votes"
@@ -54,7 +55,8 @@ def daily_list(
     rows = session.execute(
         select(Paper, DailyEntry)
         .join(DailyEntry, DailyEntry.paper_id == Paper.id)
-        .where(DailyEntry.day == day)
+        .options(joinedload(DailyEntry.submitted_by))
+        .where(DailyEntry.day == day, DailyEntry.hidden.is_(False))
         .order_by(*order, Paper.id)
         .limit(limit)
         .offset(offset or None)
@@ -65,26 +67,30 @@ def daily_list(
 def daily_count(session: Session, day: date) -> int:
     """How many papers are on one day's list."""
     return int(
-        session.scalar(select(func.count()).select_from(DailyEntry).where(DailyEntry.day == day))
+        session.scalar(select(func.count()).select_from(DailyEntry).where(
+            DailyEntry.day == day, DailyEntry.hidden.is_(False)))
         or 0
     )
 
 
 def latest_day(session: Session) -> date | None:
-    return session.scalar(select(func.max(DailyEntry.day)))
+    return session.scalar(select(func.max(DailyEntry.day)).where(DailyEntry.hidden.is_(False)))
 
 
 def neighbour_days(session: Session, day: date) -> tuple[date | None, date | None]:
     """The closest earlier and later days that have papers on their list."""
-    prev = session.scalar(select(func.max(DailyEntry.day)).where(DailyEntry.day < day))
-    nxt = session.scalar(select(func.min(DailyEntry.day)).where(DailyEntry.day > day))
+    visible = DailyEntry.hidden.is_(False)
+    prev = session.scalar(select(func.max(DailyEntry.day)).where(DailyEntry.day < day, visible))
+    nxt = session.scalar(select(func.min(DailyEntry.day)).where(DailyEntry.day > day, visible))
     return prev, nxt
 
 
 def days_for_paper(session: Session, paper_id: int) -> list[date]:
     return list(
         session.scalars(
-            select(DailyEntry.day).where(DailyEntry.paper_id == paper_id).order_by(DailyEntry.day)
+            select(DailyEntry.day)
+            .where(DailyEntry.paper_id == paper_id, DailyEntry.hidden.is_(False))
+            .order_by(DailyEntry.day)
         )
     )
 
@@ -98,3 +104,136 @@ def comments_for_paper(session: Session, paper_id: int) -> list[Comment]:
             .order_by(Comment.created_at, Comment.id)
         )
     )
+
+
+# -- votes, trending, week and month lists, profiles ------------------------------------
+
+
+def voted_papers(session: Session, user_id: int, paper_ids: list[int]) -> set[int]:
+    """Which of `paper_ids` the user has upvoted (one query)."""
+    if not paper_ids:
+        return set()
+    return set(session.scalars(
+        select(Vote.paper_id).where(Vote.user_id == user_id, Vote.paper_id.in_(paper_ids))
+    ))
+
+
+def _listed_since(cutoff: date) -> Any:
+    """Papers with a visible daily entry on or after `cutoff`."""
+    return (
+        select(DailyEntry.id)
+        .where(DailyEntry.paper_id == Paper.id, DailyEntry.hidden.is_(False),
+               DailyEntry.day >= cutoff)
+        .exists()
+    )
+
+
+def trending_list(
+    session: Session, cutoff: date, *, limit: int | None = None, offset: int = 0
+) -> list[Paper]:
+    """Papers with a trending key and a visible daily entry since `cutoff`, highest key
+    first (walks the trending_key index)."""
+    return list(session.scalars(
+        select(Paper)
+        .where(Paper.trending_key.is_not(None), _listed_since(cutoff))
+        .order_by(Paper.trending_key.desc(), Paper.id)
+        .limit(limit)
+        .offset(offset or None)
+    ))
+
+
+def trending_count(session: Session, cutoff: date) -> int:
+    return int(session.scalar(
+        select(func.count()).select_from(Paper)
+        .where(Paper.trending_key.is_not(None), _listed_since(cutoff))
+    ) or 0)
+
+
+@dataclass(slots=True)
+class PeriodItem:
+    paper: Paper
+    last_day: date  # the paper's latest visible list day in the period
+
+
+def _period_entries(start: date, end: date) -> Any:
+    return (
+        select(DailyEntry.paper_id.label("paper_id"),
+               func.max(DailyEntry.day).label("last_day"),
+               func.max(DailyEntry.submitted_at).label("last_at"))
+        .where(DailyEntry.day >= start, DailyEntry.day < end, DailyEntry.hidden.is_(False))
+        .group_by(DailyEntry.paper_id)
+        .subquery()
+    )
+
+
+def period_list(
+    session: Session, start: date, end: date, sort: str = "votes", *,
+    limit: int | None = None, offset: int = 0,
+) -> list[PeriodItem]:
+    """Papers with a visible daily entry on a day in [start, end), each once, most votes
+    first (or newest entry first with sort='time')."""
+    entries = _period_entries(start, end)
+    order = (
+        (Paper.vote_count.desc(), entries.c.last_at.desc())
+        if sort == "votes" else (entries.c.last_at.desc(),)
+    )
+    rows = session.execute(
+        select(Paper, entries.c.last_day)
+        .join(entries, entries.c.paper_id == Paper.id)
+        .order_by(*order, Paper.id)
+        .limit(limit)
+        .offset(offset or None)
+    ).all()
+    return [PeriodItem(paper=p, last_day=d) for p, d in rows]
+
+
+def period_count(session: Session, start: date, end: date) -> int:
+    return int(session.scalar(
+        select(func.count(func.distinct(DailyEntry.paper_id)))
+        .where(DailyEntry.day >= start, DailyEntry.day < end, DailyEntry.hidden.is_(False))
+    ) or 0)
+
+
+def listed_days_around(session: Session, start: date, end: date) -> tuple[date | None, date | None]:
+    """The latest visible list day before `start` and the earliest on or after `end`."""
+    visible = DailyEntry.hidden.is_(False)
+    prev = session.scalar(select(func.max(DailyEntry.day)).where(DailyEntry.day < start, visible))
+    nxt = session.scalar(select(func.min(DailyEntry.day)).where(DailyEntry.day >= end, visible))
+    return prev, nxt
+
+
+def user_by_key(session: Session, key: str) -> User | None:
+    """The account whose username_key (casefolded username) is `key`."""
+    return session.scalar(select(User).where(User.username_key == key))
+
+
+def submitted_by_user(session: Session, user_id: int, limit: int = 50) -> list[DailyItem]:
+    """The visible daily entries a user submitted, newest first."""
+    rows = session.execute(
+        select(Paper, DailyEntry)
+        .join(DailyEntry, DailyEntry.paper_id == Paper.id)
+        .where(DailyEntry.submitted_by_id == user_id, DailyEntry.hidden.is_(False))
+        .order_by(DailyEntry.day.desc(), DailyEntry.submitted_at.desc(), Paper.id)
+        .limit(limit)
+    ).all()
+    return [DailyItem(paper=p, entry=e) for p, e in rows]
+
+
+def upvoted_by_user(session: Session, user_id: int, limit: int = 50) -> list[Paper]:
+    """The papers a user upvoted, latest vote first."""
+    return list(session.scalars(
+        select(Paper)
+        .join(Vote, Vote.paper_id == Paper.id)
+        .where(Vote.user_id == user_id)
+        .order_by(Vote.created_at.desc(), Paper.id)
+        .limit(limit)
+    ))
+
+
+def user_comment_count(session: Session, user_id: int) -> int:
+    """How many of a user's comments readers can see (not hidden, not deleted)."""
+    return int(session.scalar(
+        select(func.count()).select_from(Comment).where(
+            Comment.user_id == user_id, Comment.hidden.is_(False), Comment.deleted.is_(False)
+        )
+    ) or 0)

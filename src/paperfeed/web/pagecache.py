@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-CACHEABLE_PREFIXES = ("/date/", "/papers/")
+CACHEABLE_PREFIXES = ("/date/", "/papers/", "/trending", "/week/", "/month/", "/users/")
 MAX_BODY = 2 * 1024 * 1024
 
 

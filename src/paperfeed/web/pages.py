@@ -15,6 +15,7 @@ from paperfeed.search.similar import similar_for_page
 from paperfeed.storage import queries
 from paperfeed.web.deps import SessionDep, SettingsDep
 from paperfeed.web.templating import render
+from paperfeed.web.votecontrols import vote_controls
 
 router = APIRouter(include_in_schema=False)
 
@@ -72,6 +73,7 @@ def _day_page(
             "latest": latest,
             "sort": sort,
             "sorts": SORTS,
+            "vote_controls": vote_controls(request, session, [item.paper for item in items]),
         },
     )
 
@@ -143,5 +145,6 @@ def paper_page(request: Request, session: SessionDep, arxiv_id: str) -> Response
             "days": queries.days_for_paper(session, paper.id),
             "comments": queries.comments_for_paper(session, paper.id),
             "similar": similar_for_page(session, paper, limit=6),
+            "vote_controls": vote_controls(request, session, [paper]),
         },
     )

@@ -18,6 +18,7 @@ from jinja2 import Environment
 
 from paperfeed.render.jinja import make_environment
 from paperfeed.web.viewer import csrf_token, finish_response, viewer
+from paperfeed.web.votecontrols import VoteControls
 
 TEMPLATES = Path(__file__).with_name("templates")
 
@@ -37,7 +38,9 @@ def render(
 ) -> HTMLResponse:
     """Render a template with the site-wide context: settings, the request, the search
     query, ``viewer`` (the signed-in account's SignedIn, or None) and ``csrf_token()``
-    for forms (a visitor's pre-session cookie is set when a form asked for one)."""
+    for forms (a visitor's pre-session cookie is set when a form asked for one), and
+    ``vote_controls`` for the cards' vote controls (pages pass their own, built with
+    :func:`paperfeed.web.votecontrols.vote_controls`, to look the votes up at once)."""
     settings = request.app.state.settings
     values: dict[str, Any] = {
         "request": request,
@@ -49,6 +52,8 @@ def render(
     }
     if context:
         values.update(context)
+    if "vote_controls" not in values:  # cards on pages that did not look their votes up
+        values["vote_controls"] = VoteControls(request, set(), set())
     html = environment().get_template(template).render(values)
     response = HTMLResponse(html, status_code=status_code, headers=headers)
     return finish_response(request, response)  # type: ignore[return-value]
