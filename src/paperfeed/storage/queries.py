@@ -98,3 +98,16 @@ def comments_for_paper(session: Session, paper_id: int) -> list[Comment]:
             .order_by(Comment.created_at, Comment.id)
         )
     )
+
+
+def entries_for_paper(session: Session, paper_id: int) -> list[DailyEntry]:
+    """The paper's visible daily entries, oldest day first, with their submitters
+    loaded (``submitted_by`` is None when the account is gone or there never was one)."""
+    return list(
+        session.scalars(
+            select(DailyEntry)
+            .options(joinedload(DailyEntry.submitted_by))
+            .where(DailyEntry.paper_id == paper_id, DailyEntry.hidden.is_(False))
+            .order_by(DailyEntry.day, DailyEntry.id)
+        )
+    )
