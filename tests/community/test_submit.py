@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import Engine, func, select
@@ -32,9 +32,10 @@ from tests.community.arxiv_replay import (
 )
 from tests.hang import finishes
 from tests.sources.replay import Reply, Request, serve
+from tests.times import naive_utc
 
 TODAY = date(2025, 11, 24)
-NOW = datetime(2025, 11, 24, 9, 30)
+NOW = naive_utc(2025, 11, 24, 9, 30)
 STORED = "2411.17700"
 OLD = "hep-th/9901001"
 
@@ -45,8 +46,8 @@ def arxiv() -> Iterator[FakeArxiv]:
         yield fake
 
 
-def fetch_from(fake: FakeArxiv, **kw: float) -> ArxivFetch:
-    return arxiv_fetcher(fake.url, "paperfeed-tests", interval=0.0, timeout=10.0, **kw)
+def fetch_from(fake: FakeArxiv) -> ArxivFetch:
+    return arxiv_fetcher(fake.url, "paperfeed-tests", interval=0.0, timeout=10.0)
 
 
 def add_user(engine: Engine, name: str = "ada", *, banned: bool = False) -> User:
@@ -82,7 +83,7 @@ def entries(engine: Engine) -> list[tuple[date, str, int | None, str | None, str
                    DailyEntry.submitted_by_name, DailyEntry.source)
             .join(Paper, Paper.id == DailyEntry.paper_id).order_by(DailyEntry.id)
         )
-        return [tuple(r) for r in rows]  # type: ignore[misc]
+        return [tuple(r) for r in rows]
 
 
 def paper_count(engine: Engine) -> int:
@@ -352,7 +353,12 @@ def test_simultaneous_submissions_of_one_paper_leave_one_entry(
     threads = [threading.Thread(target=one, args=(u,)) for u in users]
     for t in threads:
         t.start()
-    finishes(lambda: [t.join() for t in threads])
+
+    def join_all() -> None:
+        for t in threads:
+            t.join()
+
+    finishes(join_all)
     kinds = sorted(o.kind.value for o in outcomes)
     assert kinds == ["added"] + ["already_listed"] * 5
     assert len(entries(engine)) == 1

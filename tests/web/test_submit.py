@@ -5,11 +5,12 @@ recorded responses."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from httpx2 import Response
 from sqlalchemy import Engine, func, select
 
 from paperfeed.community.membership import delete_account
@@ -57,7 +58,7 @@ def signed_in(site: Site, name: str = "ada") -> TestClient:
     return client
 
 
-def post(client: TestClient, text: str, csrf: str | None = None) -> object:
+def post(client: TestClient, text: str, csrf: str | None = None) -> Response:
     data = {"paper": text}
     data["csrf_token"] = token(client, "/submit") if csrf is None else csrf
     return client.post("/submit", data=data)
@@ -73,11 +74,11 @@ def paper_count(engine: Engine) -> int:
         return int(session.scalar(select(func.count()).select_from(Paper)) or 0)
 
 
-def form_error(response: object) -> str:
+def form_error(response: Response) -> str:
     return " ".join(texts(page(response), '//p[@class="form-error"]'))
 
 
-def typed(response: object) -> str:
+def typed(response: Response) -> str:
     return str(page(response).xpath('//input[@name="paper"]/@value')[0])
 
 
@@ -109,9 +110,9 @@ def test_the_form_is_labelled_and_carries_the_token(site: Site) -> None:
 def test_a_stored_paper_lands_on_its_page_with_a_notice(site: Site, arxiv: FakeArxiv) -> None:
     client = signed_in(site)
     response = post(client, f"https://arxiv.org/abs/{STORED}v2")
-    assert response.status_code == 303  # type: ignore[attr-defined]
-    assert response.headers["location"] == f"/papers/{STORED}?submitted=1"  # type: ignore[attr-defined]
-    doc = page(client.get(response.headers["location"]))  # type: ignore[attr-defined]
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/papers/{STORED}?submitted=1"
+    doc = page(client.get(response.headers["location"]))
     assert "you submitted this paper" in " ".join(texts(doc, '//*[@role="status"]'))
     assert texts(doc, '//ul[@class="submitted-by"]/li') == [f"Submitted by ada on {TODAY}"]
     assert doc.xpath('//ul[@class="submitted-by"]//a[@href="/users/ada"]')
@@ -127,8 +128,8 @@ def test_a_stored_paper_lands_on_its_page_with_a_notice(site: Site, arxiv: FakeA
 def test_an_unknown_paper_is_fetched_and_shown(site: Site, arxiv: FakeArxiv) -> None:
     client = signed_in(site)
     response = post(client, "arXiv:1605.08386")
-    assert response.status_code == 303, form_error(response)  # type: ignore[attr-defined]
-    assert response.headers["location"] == "/papers/1605.08386?submitted=1"  # type: ignore[attr-defined]
+    assert response.status_code == 303, form_error(response)
+    assert response.headers["location"] == "/papers/1605.08386?submitted=1"
     assert len(arxiv.requests) == 1
     assert arxiv.requests[0].params["id_list"] == "1605.08386"
     assert "paperfeed" in arxiv.requests[0].headers["user-agent"]
@@ -138,13 +139,14 @@ def test_an_unknown_paper_is_fetched_and_shown(site: Site, arxiv: FakeArxiv) -> 
 
 
 @pytest.mark.parametrize("text", [
-    STORED, f" {STORED} ", f"{STORED}v1", f"arXiv:{STORED}", f"https://arxiv.org/pdf/{STORED}v2.pdf",
-    f"https://arxiv.org/pdf/{STORED}", f"export.arxiv.org/abs/{STORED}", f"www.arxiv.org/abs/{STORED}",
+    STORED, f" {STORED} ", f"{STORED}v1", f"arXiv:{STORED}",
+    f"https://arxiv.org/pdf/{STORED}v2.pdf", f"https://arxiv.org/pdf/{STORED}",
+    f"export.arxiv.org/abs/{STORED}", f"www.arxiv.org/abs/{STORED}",
 ])
 def test_pasted_forms(site: Site, arxiv: FakeArxiv, text: str) -> None:
     client = signed_in(site)
     response = post(client, text)
-    assert response.headers["location"] == f"/papers/{STORED}?submitted=1"  # type: ignore[attr-defined]
+    assert response.headers["location"] == f"/papers/{STORED}?submitted=1"
     assert arxiv.requests == []
 
 
@@ -155,7 +157,7 @@ def test_a_link_to_another_host_is_refused_and_nothing_is_fetched(
     with serve(lambda _r: ok(b"")) as other:
         text = f"{other.url}/abs/{STORED}"
         response = post(client, text)
-        assert response.status_code == 400  # type: ignore[attr-defined]
+        assert response.status_code == 400
         assert "is not arXiv" in form_error(response)
         assert typed(response) == text  # what was typed stays in the field
         assert other.requests == []
@@ -167,10 +169,10 @@ def test_malformed_input_keeps_what_was_typed_and_escapes_it(site: Site) -> None
     client = signed_in(site)
     hostile = '"><script>alert(1)</script>'
     response = post(client, hostile)
-    assert response.status_code == 400  # type: ignore[attr-defined]
+    assert response.status_code == 400
     assert "is not an arXiv id" in form_error(response)
     assert typed(response) == hostile
-    assert "<script>alert(1)" not in response.text  # type: ignore[attr-defined]
+    assert "<script>alert(1)" not in response.text
     doc = page(response)
     assert not doc.xpath("//main//script")
     field = doc.xpath('//input[@name="paper"]')[0]
@@ -192,7 +194,7 @@ def test_what_arxiv_cannot_give(
     client = signed_in(site)
     before = paper_count(site.engine)
     response = post(client, text)
-    assert response.status_code == status  # type: ignore[attr-defined]
+    assert response.status_code == status
     assert words in form_error(response)
     assert typed(response) == text
     assert paper_count(site.engine) == before and entry_count(site.engine) == 0
@@ -200,10 +202,10 @@ def test_what_arxiv_cannot_give(
 
 def test_a_paper_already_listed_is_refused_with_a_link(site: Site) -> None:
     ada = signed_in(site, "ada")
-    assert post(ada, STORED).status_code == 303  # type: ignore[attr-defined]
+    assert post(ada, STORED).status_code == 303
     bob = signed_in(site, "bob")
     response = post(bob, f"https://arxiv.org/abs/{STORED}")
-    assert response.status_code == 409  # type: ignore[attr-defined]
+    assert response.status_code == 409
     assert "already on today's list" in form_error(response)
     doc = page(response)
     assert doc.xpath(f'//p[@class="form-error"]//a[@href="/papers/{STORED}"]')
@@ -214,15 +216,15 @@ def test_the_daily_cap(engine: Engine, tmp_path: Path, arxiv: FakeArxiv) -> None
     site = submit_site(engine, tmp_path, arxiv, submissions_per_day=1)
     client = signed_in(site)
     assert "1 more paper today" in page(client.get("/submit")).text_content()
-    assert post(client, STORED).status_code == 303  # type: ignore[attr-defined]
+    assert post(client, STORED).status_code == 303
     response = post(client, "1605.08386")
-    assert response.status_code == 429  # type: ignore[attr-defined]
+    assert response.status_code == 429
     assert "come back tomorrow" in form_error(response)
-    retry = int(response.headers["retry-after"])  # type: ignore[attr-defined]
+    retry = int(response.headers["retry-after"])
     assert 0 < retry <= 86400
     assert arxiv.requests == [] and entry_count(site.engine) == 1
     site.move(retry)  # the next day (UTC): a new allowance
-    assert post(client, "1605.08386").status_code == 303  # type: ignore[attr-defined]
+    assert post(client, "1605.08386").status_code == 303
 
 
 def test_a_missing_or_foreign_token_is_refused_and_nothing_written(site: Site) -> None:
@@ -243,16 +245,16 @@ def test_the_rate_limit_answers_429_with_retry_after(
     site = submit_site(engine, tmp_path, arxiv,
                        rate_limits={"signup": "100/1h", "submit": "2/1h"})
     client = signed_in(site)
-    assert post(client, "nonsense").status_code == 400  # type: ignore[attr-defined]
-    assert post(client, "nonsense").status_code == 400  # type: ignore[attr-defined]
+    assert post(client, "nonsense").status_code == 400
+    assert post(client, "nonsense").status_code == 400
     response = post(client, STORED)
-    assert response.status_code == 429  # type: ignore[attr-defined]
-    assert int(response.headers["retry-after"]) > 0  # type: ignore[attr-defined]
+    assert response.status_code == 429
+    assert int(response.headers["retry-after"]) > 0
     assert "Too many" in form_error(response)
     assert typed(response) == STORED
     assert entry_count(site.engine) == 0
     site.move(3600)
-    assert post(client, STORED).status_code == 303  # type: ignore[attr-defined]
+    assert post(client, STORED).status_code == 303
 
 
 def test_the_per_address_limit_counts_every_account(
@@ -260,10 +262,10 @@ def test_the_per_address_limit_counts_every_account(
 ) -> None:
     site = submit_site(engine, tmp_path, arxiv,
                        rate_limits={"signup": "100/1h", "submit_per_address": "1/1h"})
-    assert post(signed_in(site, "ada"), "nonsense").status_code == 400  # type: ignore[attr-defined]
+    assert post(signed_in(site, "ada"), "nonsense").status_code == 400
     response = post(signed_in(site, "bob"), STORED)
-    assert response.status_code == 429  # type: ignore[attr-defined]
-    assert "retry-after" in response.headers  # type: ignore[attr-defined]
+    assert response.status_code == 429
+    assert "retry-after" in response.headers
 
 
 def test_a_banned_account_cannot_submit(site: Site) -> None:
@@ -280,7 +282,7 @@ def test_a_banned_account_cannot_submit(site: Site) -> None:
 
 def test_submitted_by_a_deleted_account(site: Site) -> None:
     client = signed_in(site, "ada")
-    assert post(client, STORED).status_code == 303  # type: ignore[attr-defined]
+    assert post(client, STORED).status_code == 303
     with write_session(site.engine) as session:
         user = session.scalar(select(User).where(User.username == "ada"))
         assert user is not None
@@ -297,11 +299,11 @@ def test_entries_without_a_submitter_say_where_they_came_from(site: Site) -> Non
         paper = session.scalar(select(Paper).where(Paper.arxiv_id == STORED))
         assert paper is not None
         session.add_all([
-            DailyEntry(day=datetime(2025, 1, 2).date(), paper_id=paper.id, source="rule"),
-            DailyEntry(day=datetime(2025, 1, 3).date(), paper_id=paper.id, source="import",
+            DailyEntry(day=date(2025, 1, 2), paper_id=paper.id, source="rule"),
+            DailyEntry(day=date(2025, 1, 3), paper_id=paper.id, source="import",
                        submitted_by_name="<i>hf-user</i>"),
-            DailyEntry(day=datetime(2025, 1, 4).date(), paper_id=paper.id, source="manual"),
-            DailyEntry(day=datetime(2025, 1, 5).date(), paper_id=paper.id, source="manual",
+            DailyEntry(day=date(2025, 1, 4), paper_id=paper.id, source="manual"),
+            DailyEntry(day=date(2025, 1, 5), paper_id=paper.id, source="manual",
                        hidden=True),
         ])
     response = site.client().get(f"/papers/{STORED}")

@@ -44,6 +44,7 @@ from paperfeed.records import PaperRecord
 from paperfeed.sources import arxiv_atom
 from paperfeed.sources.base import Parsed
 from paperfeed.sources.errors import SourceError
+from paperfeed.sources.gate import RequestGate
 from paperfeed.sources.http import PoliteClient
 from paperfeed.storage.models import DailyEntry, Paper, User
 
@@ -174,17 +175,20 @@ def read_pasted(pasted_text: str) -> tuple[str | None, SubmitOutcome | None]:
 
 
 def arxiv_fetcher(
-    base_url: str, user_agent: str, *, interval: float = 3.0, timeout: float = 15.0,
-    retries: int = 1, max_wait: float = 10.0,
+    base_url: str, user_agent: str, *, interval: float = 3.0, timeout: float = 10.0,
+    retries: int = 1, max_wait: float = 10.0, gate: RequestGate | None = None,
 ) -> ArxivFetch:
     """A fetch for :func:`submit_paper`: one ``id_list`` query to the arXiv API at
-    `base_url` through the polite client (spacing shared with the harvesters of this
-    process, `timeout` seconds per request, at most `retries` retries, and no
-    ``Retry-After`` longer than `max_wait` honoured: a reader is waiting)."""
+    `base_url` through the polite client: `interval` seconds between requests counted
+    with everything else that shares `gate` (the harvesters' lock file, when the caller
+    passes it; this process otherwise), `timeout` seconds per request, at most
+    `retries` retries, and no ``Retry-After`` longer than `max_wait` honoured, since a
+    reader is waiting."""
 
     def fetch(arxiv_id: str) -> Parsed:
         with PoliteClient(user_agent, interval, retries=retries, backoff=min(interval, 2.0),
-                          max_backoff=max_wait, max_wait=max_wait, timeout=timeout) as client:
+                          max_backoff=max_wait, max_wait=max_wait, timeout=timeout,
+                          gate=gate) as client:
             return client.fetch(
                 base_url, arxiv_atom.parse,
                 {"id_list": arxiv_id, "start": 0, "max_results": 1},

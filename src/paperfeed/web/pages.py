@@ -139,6 +139,7 @@ def paper_page(request: Request, session: SessionDep, arxiv_id: str) -> Response
             "paper": paper,
             "days": queries.days_for_paper(session, paper.id),
             "entries": queries.entries_for_paper(session, paper.id),
+            "submitted": request.query_params.get("submitted") == "1",  # after /submit
             "comments": queries.comments_for_paper(session, paper.id),
             "similar": similar_for_page(session, paper, limit=6),
         },

@@ -33,6 +33,7 @@ from paperfeed.community.submit import (
     submit_paper,
 )
 from paperfeed.config import Settings
+from paperfeed.sources.gate import file_gate
 from paperfeed.storage.models import DailyEntry
 from paperfeed.web.templating import render
 from paperfeed.web.viewer import (
@@ -52,7 +53,9 @@ CSRF_MESSAGE = (
     "typed and send it again."
 )
 # Seconds one request to arXiv may take before the reader is told to try again.
-FETCH_TIMEOUT = 15.0
+FETCH_TIMEOUT = 10.0
+# The harvesters' lock file (cli/harvest.py), so the site and the CLI share arXiv's pace.
+ARXIV_LOCK_FILE = "arxiv-requests.lock"
 MAX_KEPT = 500
 
 STATUS = {
@@ -71,10 +74,14 @@ Csrf = Annotated[str, Form(alias="csrf_token")]
 
 
 def fetcher(request: Request) -> ArxivFetch:
-    """The arXiv fetch, built from the settings (API address, User-Agent, spacing)."""
+    """The arXiv fetch, built from the settings: API address, User-Agent, and the
+    spacing shared with ``paperfeed harvest`` through its lock file in the data
+    directory (every worker and command of this installation counts together)."""
     settings: Settings = request.app.state.settings
-    return arxiv_fetcher(settings.arxiv_api_url, settings.user_agent,
-                         interval=settings.request_interval, timeout=FETCH_TIMEOUT)
+    return arxiv_fetcher(
+        settings.arxiv_api_url, settings.user_agent, interval=settings.request_interval,
+        timeout=FETCH_TIMEOUT, gate=file_gate(settings.data_dir / ARXIV_LOCK_FILE),
+    )
 
 
 def _submitted_today(request: Request, user_id: int) -> int:
