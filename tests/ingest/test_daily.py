@@ -53,3 +53,75 @@ def test_feature_adds_refuses_duplicates_and_reports_unknown(
     other = feature(engine, date(2024, 10, 26), ["2410.00001"], source="rule")
     assert other.added == ["2410.00001"]
     assert listed(session, date(2024, 10, 26)) == [("2410.00001", "rule", None)]
+
+
+def test_insert_entry_tells_a_new_row_from_a_listed_one(engine: Engine, session: Session) -> None:
+    """Whether a row was written comes from RETURNING, not from the cursor's rowcount
+    (which PostgreSQL drivers may give as -1): right on both databases."""
+    from paperfeed.ingest.daily import insert_entry
+    from paperfeed.storage.engine import write_transaction
+
+    add_papers(session, "2410.00001")
+    pid = session.scalar(select(Paper.id))
+    assert pid is not None
+    with write_transaction(engine) as conn:
+        assert insert_entry(conn, day=DAY, paper_id=pid, source="manual") is True
+        assert insert_entry(conn, day=DAY, paper_id=pid, source="rule") is False
+    assert listed(session, DAY) == [("2410.00001", "manual", None)]
+
+
+def test_feature_reports_a_paper_listed_by_a_concurrent_writer(
+    engine: Engine, session: Session
+) -> None:
+    """A writer that lists the paper after feature() looked: feature() says 'already'
+    and counts it once (the insert itself is what tells, on both databases)."""
+    import threading
+
+    from sqlalchemy import event
+
+    from paperfeed.ingest.daily import insert_entry
+    from paperfeed.storage.engine import write_transaction
+
+    add_papers(session, "2410.00001", "2410.00002")
+    ids = {a: i for a, i in session.execute(select(Paper.arxiv_id, Paper.id)).tuples()}
+    done = threading.Event()
+
+    def sneak_in(conn: object, *_args: object) -> None:
+        # Runs inside feature()'s transaction, after its "already listed?" read and just
+        # before its first insert: list the paper as if another writer had, first.
+        if done.is_set():
+            return
+        done.set()
+        with write_transaction(engine) as other:
+            insert_entry(other, day=DAY, paper_id=ids["2410.00001"], source="rule")
+
+    if engine.dialect.name == "sqlite":
+        # One writer at a time on SQLite: the other writer's row goes in through the
+        # same connection instead (the state feature() meets is the same).
+        def sneak_same(conn: object, cursor: object, statement: str, *_a: object) -> None:
+            if statement.startswith("INSERT INTO daily_entries") and not done.is_set():
+                done.set()
+                cursor.execute(  # type: ignore[attr-defined]
+                    "INSERT INTO daily_entries (day, paper_id, source, submitted_at) "
+                    "VALUES (?, ?, 'rule', '2024-10-25 00:00:00.000000')",
+                    (DAY.isoformat(), ids["2410.00001"]),
+                )
+
+        event.listen(engine, "before_cursor_execute", sneak_same)
+        try:
+            result = feature(engine, DAY, ["2410.00001", "2410.00002"])
+        finally:
+            event.remove(engine, "before_cursor_execute", sneak_same)
+    else:
+        def before(conn: object, cursor: object, statement: str, *_a: object) -> None:
+            if statement.startswith("INSERT INTO daily_entries"):
+                sneak_in(conn)
+
+        event.listen(engine, "before_cursor_execute", before)
+        try:
+            result = feature(engine, DAY, ["2410.00001", "2410.00002"])
+        finally:
+            event.remove(engine, "before_cursor_execute", before)
+    assert result.added == ["2410.00002"]
+    assert result.already == ["2410.00001"]
+    assert listed(session, DAY) == [("2410.00001", "rule", None), ("2410.00002", "manual", None)]

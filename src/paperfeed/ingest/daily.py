@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 
 from paperfeed.ids import InvalidArxivId, parse_arxiv_id
 from paperfeed.storage.dialect import insert_ignore
@@ -50,7 +50,6 @@ def feature(
             wanted.append(canonical)
     if not wanted:
         return result
-    table = DailyEntry.__table__
     with write_transaction(engine) as conn:
         paper_ids: dict[str, int] = {
             arxiv_id: pid
@@ -74,17 +73,27 @@ def feature(
             if pid in listed:
                 result.already.append(arxiv_id)
                 continue
-            inserted = conn.execute(
-                insert_ignore(conn, table, ["day", "paper_id"]).values(  # type: ignore[arg-type]
-                    day=day,
-                    paper_id=pid,
-                    source=source,
-                    submitted_by_id=submitted_by_id,
-                    submitted_by_name=submitted_by,
-                    submitted_at=now,
-                )
+            inserted = insert_entry(
+                conn, day=day, paper_id=pid, source=source, submitted_by_id=submitted_by_id,
+                submitted_by_name=submitted_by, submitted_at=now,
             )
             # A concurrent writer may have listed it in between (PostgreSQL).
-            (result.added if inserted.rowcount else result.already).append(arxiv_id)
+            (result.added if inserted else result.already).append(arxiv_id)
             listed.add(pid)
     return result
+
+
+def insert_entry(
+    conn: Connection, *, day: date, paper_id: int, source: str,
+    submitted_by_id: int | None = None, submitted_by_name: str | None = None,
+    submitted_at: datetime | None = None,
+) -> bool:
+    """Insert one daily entry unless (day, paper) is listed already; whether a row was
+    written. Told by ``RETURNING`` (a row back or none), never by the cursor's
+    ``rowcount``, which drivers may report as -1 for an INSERT … ON CONFLICT."""
+    table = DailyEntry.__table__
+    stmt = insert_ignore(conn, table, ["day", "paper_id"]).values(  # type: ignore[arg-type]
+        day=day, paper_id=paper_id, source=source, submitted_by_id=submitted_by_id,
+        submitted_by_name=submitted_by_name, submitted_at=submitted_at or utcnow(),
+    ).returning(table.c.id)
+    return conn.execute(stmt).first() is not None

@@ -237,3 +237,15 @@ def user_comment_count(session: Session, user_id: int) -> int:
             Comment.user_id == user_id, Comment.hidden.is_(False), Comment.deleted.is_(False)
         )
     ) or 0)
+
+def entries_for_paper(session: Session, paper_id: int) -> list[DailyEntry]:
+    """The paper's visible daily entries, oldest day first, with their submitters
+    loaded (``submitted_by`` is None when the account is gone or there never was one)."""
+    return list(
+        session.scalars(
+            select(DailyEntry)
+            .options(joinedload(DailyEntry.submitted_by))
+            .where(DailyEntry.paper_id == paper_id, DailyEntry.hidden.is_(False))
+            .order_by(DailyEntry.day, DailyEntry.id)
+        )
+    )

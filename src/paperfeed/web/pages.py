@@ -143,6 +143,8 @@ def paper_page(request: Request, session: SessionDep, arxiv_id: str) -> Response
             # Called only by the moderators' block of paper.html.
             "moderation_entries": lambda: entries_of_paper(session, paper.id),
             "days": queries.days_for_paper(session, paper.id),
+            "entries": queries.entries_for_paper(session, paper.id),
+            "submitted": request.query_params.get("submitted") == "1",  # after /submit
             "comments": queries.comments_for_paper(session, paper.id),
             "similar": similar_for_page(session, paper, limit=6),
             "vote_controls": vote_controls(request, session, [paper]),
