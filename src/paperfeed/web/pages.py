@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from paperfeed.ids import InvalidArxivId, parse_arxiv_id
 from paperfeed.search.similar import similar_for_page
 from paperfeed.storage import queries
+from paperfeed.web.comments import comment_context
 from paperfeed.web.deps import SessionDep, SettingsDep
 from paperfeed.web.templating import render
 
@@ -138,7 +139,7 @@ def paper_page(request: Request, session: SessionDep, arxiv_id: str) -> Response
         {
             "paper": paper,
             "days": queries.days_for_paper(session, paper.id),
-            "comments": queries.comments_for_paper(session, paper.id),
+            **comment_context(request, session, paper),
             "similar": similar_for_page(session, paper, limit=6),
         },
     )
