@@ -13,6 +13,7 @@ from paperfeed.community.moderation import entries_of_paper
 from paperfeed.ids import InvalidArxivId, parse_arxiv_id
 from paperfeed.search.similar import similar_for_page
 from paperfeed.storage import queries
+from paperfeed.web.comments import comment_context
 from paperfeed.web.deps import SessionDep, SettingsDep
 from paperfeed.web.templating import render
 from paperfeed.web.votecontrols import vote_controls
@@ -145,7 +146,7 @@ def paper_page(request: Request, session: SessionDep, arxiv_id: str) -> Response
             "days": queries.days_for_paper(session, paper.id),
             "entries": queries.entries_for_paper(session, paper.id),
             "submitted": request.query_params.get("submitted") == "1",  # after /submit
-            "comments": queries.comments_for_paper(session, paper.id),
+            **comment_context(request, session, paper),
             "similar": similar_for_page(session, paper, limit=6),
             "vote_controls": vote_controls(request, session, [paper]),
         },
