@@ -206,8 +206,8 @@ def test_keyboard_reaches_everything_with_a_visible_focus(
         assert invisible == [], "focused without a visible indicator:\n" + "\n".join(invisible)
 
 
-# Targets in the main content at phone size: their boxes, and whether WCAG 2.5.8 calls them
-# inline (a link inside a sentence of other text is exempt from the minimum size).
+# Targets in the header and main content at phone size: their boxes, and whether WCAG
+# 2.5.8 calls them inline (a link inside a sentence of other text is exempt from the minimum size).
 _TARGETS = """() => {
   const sel = 'a[href], button, input:not([type=hidden]), select, textarea, summary';
   const inline = el => {
@@ -218,9 +218,13 @@ _TARGETS = """() => {
       .map(n => n.textContent).join('');
     return /[A-Za-z]{2,}/.test(own);
   };
-  return [...document.querySelectorAll('main ' + sel.split(', ').join(', main '))]
-    .filter(el => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden')
-    .map(el => { const r = el.getBoundingClientRect();
+  return [...document.querySelectorAll(sel)]
+    .filter(el => el.closest('main, header.site') && el.getClientRects().length > 0
+                  && getComputedStyle(el).visibility !== 'hidden')
+    .map(el => {
+      // A radio or checkbox inside its label is tapped through the label.
+      const label = ['radio', 'checkbox'].includes(el.type) && el.closest('label');
+      const r = (label || el).getBoundingClientRect();
       return {x: r.x, y: r.y + scrollY, w: r.width, h: r.height, inline: inline(el),
               what: el.outerHTML.slice(0, 100)}; });
 }"""
