@@ -165,6 +165,12 @@ _LOOK = """(el) => {
           background: s.backgroundColor, border: s.borderColor, left: s.left};
 }"""
 
+_ON_SCREEN = """(el) => {
+  const r = el.getBoundingClientRect();
+  return r.width > 0 && r.height > 0 && r.bottom > 0 && r.right > 0
+         && r.top < innerHeight && r.left < innerWidth;
+}"""
+
 
 def _focus_problems(page: Any) -> tuple[list[int], list[str]]:
     """Tab through the page: the order of elements reached, and those focused invisibly."""
@@ -185,7 +191,8 @@ def _focus_problems(page: Any) -> tuple[list[int], list[str]]:
         reached.append(index)
         focused = page.locator(f'[data-a11y="{index}"]')
         look = focused.evaluate(_LOOK)
-        visible = look["outline"] != "none" or look["shadow"] != "none"
+        on_screen = focused.evaluate(_ON_SCREEN)
+        visible = on_screen and (look["outline"] != "none" or look["shadow"] != "none")
         if look == looks[index] or not visible:
             invisible.append(focused.evaluate("el => el.outerHTML.slice(0, 120)"))
     return reached, invisible
@@ -272,5 +279,8 @@ def test_phone_tap_targets_and_named_controls(visit: Any, target: Page) -> None:
         small = _too_small(page.evaluate(_TARGETS))
         assert small == [], "tap targets under 24 px:\n" + "\n".join(small)
         page.evaluate(require_axe())
-        unnamed = [html for html, name in page.evaluate(_NAMES) if not name]
+        names = page.evaluate(_NAMES)
+        unnamed = [html for html, name in names if not name]
         assert unnamed == [], "controls without an accessible name:\n" + "\n".join(unnamed)
+        if target.path == "/login":
+            assert {"Username", "Password", "Log in"} <= {name for _, name in names}
