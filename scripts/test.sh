@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # What `make test` runs after the virtual environment exists and `make lint` (ruff,
-# mypy) has passed: system packages, a PostgreSQL server on loopback, then the whole
-# suite on SQLite and PostgreSQL (PAPERFEED_REQUIRE_PG=1 turns a missing server into
-# a failure).
+# mypy) has passed: system packages, axe-core from npm (scripts/axe.py), a PostgreSQL
+# server on loopback, then the whole suite on SQLite and PostgreSQL
+# (PAPERFEED_REQUIRE_PG=1 turns a missing server or browser tool into a failure).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV="${VENV:-.venv}"
 
 bash scripts/system-deps.sh
+"$VENV/bin/python" scripts/axe.py  # axe-core for the accessibility tests (build/axe/)
 PAPERFEED_TEST_PG_URL="$(bash scripts/pg.sh start)"
 export PAPERFEED_TEST_PG_URL PAPERFEED_REQUIRE_PG=1
 trap 'bash scripts/pg.sh stop' EXIT
