@@ -20,8 +20,9 @@ from paperfeed.demo.builder import build_demo
 from paperfeed.storage import migrate
 from paperfeed.storage.engine import make_engine
 from paperfeed.web.app import create_app
+from tests.web.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.web.browser import require_browser as _require_browser
 from tests.web.sessions import PASSWORD, make_user
-from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, _require_browser
 
 pytestmark = pytest.mark.browser
 

@@ -20,8 +20,9 @@ from paperfeed.storage import migrate
 from paperfeed.storage.engine import make_engine, write_session
 from paperfeed.storage.models import Report
 from paperfeed.web.app import create_app
+from tests.web.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.web.browser import require_browser as _require_browser
 from tests.web.sessions import PASSWORD
-from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, _require_browser
 from tests.web.test_moderation import HOSTILE, add_content
 
 pytestmark = pytest.mark.browser
