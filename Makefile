@@ -12,7 +12,7 @@ help:
 	@echo "make test   - set up (venv, PostgreSQL, Chromium), lint and run the whole suite"
 	@echo "make lint   - ruff and mypy (strict) only"
 	@echo "make bench  - run the benchmarks (see benchmarks/README.md)"
-	@echo "make screenshot - refresh docs/screenshot-daily.png (the README's) in headless Chromium"
+	@echo "make screenshot - refresh the README screenshots in docs/ in headless Chromium"
 
 install: $(STAMP)
 

@@ -1,8 +1,9 @@
-"""Refresh the README's screenshot: `make screenshot`.
+"""Refresh the README's screenshots: `make screenshot`.
 
-Runs the browser test that walks the demo's daily page (it saves the page to
-build/screenshots/screenshot-daily.png, git-ignored) and copies that file to
-docs/screenshot-daily.png. `make test` never touches docs/.
+Runs the browser tests that take them (the walk through the demo's daily page, and the
+community flow: register, submit, upvote, comment, trending), which save PNGs under
+build/screenshots/ (git-ignored), and copies those files to docs/. `make test` never
+touches docs/.
 """
 
 from __future__ import annotations
@@ -14,24 +15,30 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SHOT = ROOT / "build" / "screenshots" / "screenshot-daily.png"
-DOCS = ROOT / "docs" / "screenshot-daily.png"
-TEST = "tests/web/test_browser.py::test_daily_page_then_a_paper_then_back"
+SHOTS = ROOT / "build" / "screenshots"
+NAMES = ("screenshot-daily.png", "screenshot-paper.png", "screenshot-trending.png")
+TESTS = (
+    "tests/web/test_browser.py::test_daily_page_then_a_paper_then_back",
+    "tests/web/test_browser_flow.py::test_community_flow[sqlite]",
+)
 
 
 def main() -> int:
-    SHOT.unlink(missing_ok=True)
+    for name in NAMES:
+        (SHOTS / name).unlink(missing_ok=True)
     # PAPERFEED_REQUIRE_PG=1 turns a missing browser into a failure instead of a skip.
     env = {**os.environ, "PAPERFEED_REQUIRE_PG": "1"}
     src = str(ROOT / "src")
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [src, env.get("PYTHONPATH")]))
-    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", TEST]
+    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *TESTS]
     result = subprocess.run(cmd, cwd=ROOT, env=env, check=False)
-    if result.returncode != 0 or not SHOT.exists():
-        print("screenshot: the browser test failed; docs/ left as it was", file=sys.stderr)
+    missing = [name for name in NAMES if not (SHOTS / name).exists()]
+    if result.returncode != 0 or missing:
+        print("screenshot: the browser tests failed; docs/ left as it was", file=sys.stderr)
         return result.returncode or 1
-    shutil.copyfile(SHOT, DOCS)
-    print(f"screenshot: wrote {DOCS.relative_to(ROOT)}")
+    for name in NAMES:
+        shutil.copyfile(SHOTS / name, ROOT / "docs" / name)
+        print(f"screenshot: wrote docs/{name}")
     return 0
 
 

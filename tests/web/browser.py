@@ -86,12 +86,23 @@ def serve_demo(
     build_demo(engine)
     if prepare is not None:
         prepare(engine)
-    settings = Settings(database_url=f"sqlite:///{db}", demo=True, secret_key="demo",  # type: ignore[arg-type]
-                        data_dir=directory)
+    try:
+        with serve_engine(engine, directory, demo=True) as url:
+            yield url
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def serve_engine(engine: Engine, directory: Path, **settings: Any) -> Iterator[str]:
+    """The site on `engine`'s (migrated) database, served by uvicorn on a free loopback
+    port, with the real clock."""
+    config = Settings(database_url=engine.url.render_as_string(hide_password=False),  # type: ignore[arg-type]
+                      secret_key="x" * 32, data_dir=directory, **settings)
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, engine), host="127.0.0.1",
+    server = uvicorn.Server(uvicorn.Config(create_app(config, engine), host="127.0.0.1",
                                            port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -104,7 +115,6 @@ def serve_demo(
     finally:
         server.should_exit = True
         thread.join(timeout=60)
-        engine.dispose()
 
 
 @contextmanager
