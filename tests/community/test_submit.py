@@ -373,3 +373,28 @@ def test_the_session_is_left_usable(engine: Engine, arxiv: FakeArxiv) -> None:
             is SubmitKind.BAD_INPUT
         assert submit_paper(s, ada, "1605.08386", TODAY, NOW, fetch_from(arxiv)).ok
         assert s.scalar(select(func.count()).select_from(DailyEntry)) == 1
+
+
+def test_simultaneous_submissions_of_a_new_paper_store_it_once(
+    engine: Engine, arxiv: FakeArxiv
+) -> None:
+    users = [add_user(engine, f"user{n}") for n in range(3)]
+    barrier = threading.Barrier(len(users))
+    outcomes: list[SubmitOutcome] = []
+
+    def one(user: User) -> None:
+        barrier.wait()
+        outcomes.append(submit(engine, user, "1605.08386", fetch_from(arxiv)))
+
+    threads = [threading.Thread(target=one, args=(u,)) for u in users]
+    for t in threads:
+        t.start()
+
+    def join_all() -> None:
+        for t in threads:
+            t.join()
+
+    finishes(join_all)
+    assert sorted(o.kind.value for o in outcomes) == ["added", "already_listed", "already_listed"]
+    assert paper_count(engine) == 1
+    assert [e[1] for e in entries(engine)] == ["1605.08386"]

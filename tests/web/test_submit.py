@@ -125,7 +125,9 @@ def test_a_stored_paper_lands_on_its_page_with_a_notice(site: Site, arxiv: FakeA
     assert not plain.xpath('//*[contains(@class, "submitted-notice")]')
 
 
-def test_an_unknown_paper_is_fetched_and_shown(site: Site, arxiv: FakeArxiv) -> None:
+def test_an_unknown_paper_is_fetched_and_shown(
+    site: Site, arxiv: FakeArxiv, tmp_path: Path
+) -> None:
     client = signed_in(site)
     response = post(client, "arXiv:1605.08386")
     assert response.status_code == 303, form_error(response)
@@ -133,6 +135,8 @@ def test_an_unknown_paper_is_fetched_and_shown(site: Site, arxiv: FakeArxiv) -> 
     assert len(arxiv.requests) == 1
     assert arxiv.requests[0].params["id_list"] == "1605.08386"
     assert "paperfeed" in arxiv.requests[0].headers["user-agent"]
+    # Paced together with `paperfeed harvest` through its lock file in the data directory.
+    assert (tmp_path / "arxiv-requests.lock").exists()
     doc = page(client.get("/papers/1605.08386"))
     assert texts(doc, "//h1") == ["Heat-bath random walks with Markov bases"]
     assert texts(doc, '//ul[@class="submitted-by"]/li') == [f"Submitted by ada on {TODAY}"]
