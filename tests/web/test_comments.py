@@ -243,6 +243,10 @@ def test_delete_keeps_the_thread_and_report_is_once(site: Site) -> None:
     assert len(articles) == 2
     assert texts(doc, '//div[@class="comment-body"]') == ["Reply"]
     assert "Parent" not in doc.xpath('//section[@id="comments"]')[0].text_content()
+    late = _post(bob, "A late reply", first)
+    assert late.status_code == 400  # type: ignore[attr-defined]
+    assert "deleted or hidden" in texts(page(late), '//p[@class="form-error"]')[0]
+    assert page(late).xpath('//textarea[@name="body"]/text()') == ["A late reply"]
 
 
 def test_moderators_see_hide_and_restore_and_readers_not_hidden(site: Site) -> None:
@@ -264,3 +268,24 @@ def test_moderators_see_hide_and_restore_and_readers_not_hidden(site: Site) -> N
                                                 f"/admin/comments/{second}/restore"]
     assert forms[0].xpath('.//input[@name="next"]/@value') == [f"{PAPER}#comment-{first}"]
     assert forms[0].xpath('.//input[@name="csrf_token"]/@value')
+
+
+def test_reply_page_and_old_style_ids(site: Site) -> None:
+    with write_session(site.engine) as session:
+        session.add(Paper(arxiv_id="hep-th/9901001", version=1, title="Old", abstract="Old.",
+                          authors=["A. Author"], primary_category="hep-th",
+                          categories=["hep-th"], published=date(1999, 1, 4)))
+    ada = logged_in(site, "ada")
+    old = "/papers/hep-th/9901001"
+    response = ada.post(f"{old}/comments",
+                        data={"csrf_token": token(ada, old), "body": "Still relevant."})
+    assert response.status_code == 303
+    [(first, _, _, _)] = _comments(site.engine)
+    assert response.headers["location"] == f"{old}#comment-{first}"
+    doc = page(ada.get(f"/comments/{first}/reply"))
+    assert texts(doc, '//blockquote[@class="comment-parent"]//div') == ["Still relevant."]
+    form = doc.xpath('//form[contains(@class, "comment-form")]')[0]
+    assert form.get("action") == f"{old}/comments"
+    assert form.xpath('.//input[@name="parent_id"]/@value') == [str(first)]
+    assert ada.post("/papers/2411.99999/comments",
+                    data={"csrf_token": token(ada, old), "body": "x"}).status_code == 404

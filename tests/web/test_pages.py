@@ -101,7 +101,7 @@ def test_paper_page_shows_comments(client: TestClient, site_engine: Engine) -> N
                           .order_by(Paper.arxiv_id)).first()
         assert paper is not None
     doc = page(client.get(f"/papers/{paper.arxiv_id}"))
-    comments = doc.xpath("//article[@class='comment']")
+    comments = doc.xpath("//section[@id='comments']//article")
     assert len(comments) == paper.comment_count
     assert "(demo)" in comments[0].xpath(".//bdi")[0].text_content()
 

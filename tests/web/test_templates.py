@@ -11,7 +11,10 @@ from hypothesis import strategies as st
 from lxml import html as lxml_html
 
 from paperfeed.render.jinja import render_card
+from paperfeed.render.markdown import render_comment
 from paperfeed.render.mathtext import ALLOWED_ELEMENTS
+from paperfeed.render.threads import build_thread, flatten
+from paperfeed.web.comments import CommentItem
 from paperfeed.web.templating import environment
 from tests.times import naive_utc
 
@@ -19,6 +22,7 @@ PAGE_ELEMENTS = {
     "html", "head", "body", "title", "meta", "link", "a", "header", "nav", "form", "label",
     "input", "button", "div", "strong", "main", "footer", "article", "p", "h1", "h2", "h3",
     "span", "details", "summary", "section", "dl", "dt", "dd", "time", "ul", "li", "bdi",
+    "textarea", "script", "em", "code", "pre", "blockquote", "ol", "br",
 }
 NASTY = st.sampled_from([
     "<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "&lt;script&gt;", "]]>",
@@ -41,6 +45,11 @@ class FakeComment:
     body: str
     user: FakeUser | None
     created_at: datetime = COMMENT_TIME
+    parent_id: int | None = None
+    user_id: int | None = None
+    hidden: bool = False
+    deleted: bool = False
+    edited_at: datetime | None = None
 
 
 @dataclass
@@ -72,6 +81,8 @@ def check(markup: str) -> None:
             continue
         name = el.tag.split("}")[-1]
         assert name in PAGE_ELEMENTS or name in ALLOWED_ELEMENTS, name
+        if name == "script":  # only the site's own files
+            assert (el.get("src") or "").startswith("/static/") and not el.text, el.attrib
         for attr, value in el.attrib.items():
             assert not attr.lower().startswith("on"), attr
             if attr in ("href", "src", "action"):
@@ -95,8 +106,15 @@ def test_cards_are_inert(paper: FakePaper) -> None:
 @given(papers, st.lists(st.builds(FakeComment, id=st.integers(1, 9), body=TEXT,
                                   user=st.builds(FakeUser, username=TEXT)), max_size=3))
 def test_paper_pages_are_inert(paper: FakePaper, comments: list[FakeComment]) -> None:
+    unique = list({c.id: c for c in comments}.values())
+    thread = [
+        CommentItem(row=row, html=render_comment(row.comment.body), can_reply=True,
+                    can_edit=True, can_delete=True, can_report=True)
+        for row in flatten(build_thread(unique))
+    ]
     html = environment().get_template("paper.html").render(
-        paper=paper, days=[date(2024, 11, 28)], comments=comments, similar=[paper],
-        site_name="<b>site</b>", demo=True, query="<script>",
+        paper=paper, days=[date(2024, 11, 28)], thread=thread, comment_total=len(thread),
+        comment_max_chars=20_000, similar=[paper], site_name="<b>site</b>", demo=True,
+        query="<script>", viewer=None, csrf_token=lambda: "t",
     )
     check(html)

@@ -20,7 +20,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from markupsafe import Markup
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from paperfeed.accounts.sessions import SignedIn
 from paperfeed.community.comments import (
@@ -176,7 +176,7 @@ def _load_paper(request: Request, arxiv_id: str) -> Paper:
 
 def _load_comment(request: Request, comment_id: int) -> tuple[Comment, Paper]:
     with request.app.state.sessions() as session:
-        comment = session.get(Comment, comment_id)
+        comment = session.get(Comment, comment_id, options=[joinedload(Comment.user)])
         paper = session.get(Paper, comment.paper_id) if comment is not None else None
     if comment is None or paper is None:
         raise HTTPException(status_code=404, detail="There is no such comment.")
@@ -211,7 +211,7 @@ def post(
     parent = None
     if parent_key is not None:
         with request.app.state.sessions() as session:
-            parent = session.get(Comment, parent_key)
+            parent = session.get(Comment, parent_key, options=[joinedload(Comment.user)])
 
     def again(error: str, status: int, headers: dict[str, str] | None = None) -> Response:
         return _form_page(request, paper, mode="new", body=body, error=error, status=status,
