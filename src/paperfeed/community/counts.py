@@ -7,32 +7,49 @@ PostgreSQL see each other's committed rows and never write a stale count.
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from paperfeed.ranking.trending import trending_key
 from paperfeed.storage.models import Comment, DailyEntry, Paper, Vote
+
+# Prebuilt statements (the vote path runs these on every vote), run on the session's
+# connection: plain Core, no ORM bookkeeping.
+_LOCK = select(Paper.id).where(Paper.id == bindparam("paper_id")).with_for_update()
+_VOTE_TIMES = select(Vote.created_at).where(Vote.paper_id == bindparam("paper_id"))
+_ENTRY_TIME = select(func.max(DailyEntry.submitted_at)).where(
+    DailyEntry.paper_id == bindparam("paper_id"), DailyEntry.hidden.is_(False)
+)
+_SET_VOTES = (
+    update(Paper.__table__)  # type: ignore[arg-type]
+    .where(Paper.__table__.c.id == bindparam("paper_id"))
+    .values(vote_count=bindparam("vote_count"), trending_key=bindparam("trending_key"))
+)
 
 
 def lock_paper(session: Session, paper_id: int) -> None:
     """Take the paper row's lock for the rest of the transaction (PostgreSQL
     ``SELECT … FOR UPDATE``; SQLite's writers already hold the database lock)."""
-    session.execute(select(Paper.id).where(Paper.id == paper_id).with_for_update())
+    session.connection().execute(_LOCK, {"paper_id": paper_id})
 
 
 def refresh_votes(session: Session, paper_id: int) -> int:
     """Set vote_count and trending_key from the votes and the visible daily entries;
-    returns the vote count. A paper on no visible list has no trending key."""
-    times = list(session.scalars(select(Vote.created_at).where(Vote.paper_id == paper_id)))
-    entry_time = session.scalar(
-        select(func.max(DailyEntry.submitted_at)).where(
-            DailyEntry.paper_id == paper_id, DailyEntry.hidden.is_(False)
-        )
-    )
+    returns the vote count. A paper on no visible list has no trending key. A Paper
+    object of this session gets the new values too."""
+    conn = session.connection()
+    params = {"paper_id": paper_id}
+    times = list(conn.execute(_VOTE_TIMES, params).scalars())
+    entry_time = conn.execute(_ENTRY_TIME, params).scalar()
     key = None if entry_time is None else trending_key(times, entry_time)
-    session.execute(
-        update(Paper).where(Paper.id == paper_id).values(vote_count=len(times), trending_key=key)
-    )
+    conn.execute(_SET_VOTES, {"paper_id": paper_id, "vote_count": len(times),
+                              "trending_key": key})
+    loaded = session.identity_map.get(identity_key(Paper, paper_id))
+    if loaded is not None:
+        set_committed_value(loaded, "vote_count", len(times))
+        set_committed_value(loaded, "trending_key", key)
     return len(times)
 
 

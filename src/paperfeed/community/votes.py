@@ -61,8 +61,12 @@ def _insert_vote(conn: Connection) -> Insert:
     return stmt
 
 
+_BANNED = select(User.is_banned).where(User.id == bindparam("user_id"))
+_COUNT = select(Paper.vote_count).where(Paper.id == bindparam("paper_id"))
+
+
 def _may_vote(session: Session, user_id: int) -> None:
-    banned = session.scalar(select(User.is_banned).where(User.id == user_id))
+    banned = session.connection().execute(_BANNED, {"user_id": user_id}).scalar()
     if banned is None:
         raise VoteRefused("This account no longer exists.")
     if banned:
@@ -83,7 +87,7 @@ def _set_vote(session: Session, user_id: int, paper_id: int, up: bool,
     if changed:
         count = refresh_votes(session, paper_id)
     else:
-        count = int(session.scalar(select(Paper.vote_count).where(Paper.id == paper_id)) or 0)
+        count = int(conn.execute(_COUNT, {"paper_id": paper_id}).scalar() or 0)
     return VoteResult(changed=changed, count=count, voted=up)
 
 
