@@ -19,8 +19,10 @@ from paperfeed.storage import migrate
 from paperfeed.storage.engine import make_engine, write_session
 from paperfeed.storage.models import Paper
 from paperfeed.web.app import create_app
+from tests.web.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.web.browser import require_browser as _require_browser
 from tests.web.sessions import PASSWORD, make_user
-from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, OWN_SCRIPTS_ONLY, _require_browser
+from tests.web.test_browser import OWN_SCRIPTS_ONLY
 
 pytestmark = pytest.mark.browser
 
