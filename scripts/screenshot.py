@@ -1,7 +1,7 @@
 """Refresh the README's screenshots: `make screenshot`.
 
-Runs the browser tests that take them (the walk through the demo's daily page, and the
-community flow: register, submit, upvote, comment, trending), which save PNGs under
+Runs the browser tests that take them (the demo's daily and trending pages, and the
+community flow's paper page with comments), which save PNGs under
 build/screenshots/ (git-ignored), and copies those files to docs/. `make test` never
 touches docs/.
 """
@@ -19,6 +19,7 @@ SHOTS = ROOT / "build" / "screenshots"
 NAMES = ("screenshot-daily.png", "screenshot-paper.png", "screenshot-trending.png")
 TESTS = (
     "tests/web/test_browser.py::test_daily_page_then_a_paper_then_back",
+    "tests/web/test_browser.py::test_trending_lists_the_demo_by_fading_votes",
     "tests/web/test_browser_flow.py::test_community_flow[sqlite]",
 )
 

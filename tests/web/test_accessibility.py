@@ -262,6 +262,8 @@ def _too_small(targets: list[dict[str, Any]]) -> list[str]:
 
 
 _NAMES = """() => {
+  // Controls folded in <details> (reply, delete, report) count too: open them first.
+  document.querySelectorAll('details').forEach(d => { d.open = true; });
   axe.setup();
   try {
     return [...document.querySelectorAll('input:not([type=hidden]), select, textarea, button')]

@@ -80,6 +80,21 @@ def test_daily_page_then_a_paper_then_back(live_site: str, tab: tuple[Any, list[
     assert problems == []
 
 
+def test_trending_lists_the_demo_by_fading_votes(
+    live_site: str, tab: tuple[Any, list[str]]
+) -> None:
+    """/trending after `make demo` lists the demo's papers (the README's picture)."""
+    page, problems = tab
+    page.goto(live_site + "/trending")
+    assert page.locator("h1").inner_text() == "Trending papers"
+    cards = page.locator("article.card")
+    assert cards.count() >= 20
+    assert int(cards.first.locator(".vote-count").inner_text()) > 0
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT.with_name("screenshot-trending.png")))
+    assert problems == []
+
+
 def test_math_renders_and_hostile_text_stays_inert(
     live_site: str, tab: tuple[Any, list[str]]
 ) -> None:

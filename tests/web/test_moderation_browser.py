@@ -95,8 +95,14 @@ def test_moderator_hides_a_reported_comment_in_the_browser(moderated_site: str) 
             assert "hidden" in page.get_by_role("status").inner_text()
             assert page.locator(".mod-queue").inner_text().endswith("No open reports.")
             page.goto(moderated_site + "/papers/2511.00001")
-            assert "Buy pills" not in page.locator("main").inner_text()
-            assert "A fine comment." in page.locator("main").inner_text()
+            # The moderator still sees it, marked hidden, with Restore; readers do not.
+            hidden = page.locator("article.comment.is-hidden", has_text="Buy pills")
+            assert hidden.get_by_role("button", name="Restore").count() == 1
+            reader = page.context.browser.new_context().new_page()
+            reader.goto(moderated_site + "/papers/2511.00001")
+            assert "Buy pills" not in reader.locator("main").inner_text()
+            assert "A fine comment." in reader.locator("main").inner_text()
+            reader.context.close()
             assert problems == []
             context.close()
         finally:
