@@ -181,7 +181,11 @@ def pages(db: Path, tmp: str, workers: int, seconds: int, connections: int) -> N
                       f"non-2xx {r['non_2xx']:.0f}", flush=True)
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # uvicorn waits for open keep-alive connections
+            server.kill()
+            server.wait()
 
 
 def votes_per_second(db: Path, seconds: float, threads: int) -> None:

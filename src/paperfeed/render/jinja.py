@@ -14,7 +14,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 from jinja2.runtime import Context
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from paperfeed import __version__
 from paperfeed.ids import abs_url, pdf_url
@@ -62,18 +62,42 @@ _MAX_CARDS = 8192
 VOTE_SLOT = "<!--vote-slot-->"
 
 
+def _tally(count: int) -> str:
+    label = "vote" if count == 1 else "votes"
+    return (f'<span class="vote-tally"><span class="vote-count">{count}</span> '
+            f'<span class="vote-label">{label}</span></span>')
+
+
+_ARROW = '<span class="vote-arrow" aria-hidden="true">▲</span>'
+
+
 def vote_control(
     arxiv_id: str, count: int, *, mode: str = "count", voted: bool = False, csrf: str = "",
     next_path: str = "", login_url: str = "",
 ) -> Markup:
-    """One paper's vote control (``_vote.html``) for one reader: ``mode`` "form" (signed
-    in: a POST form with the CSRF token, the action and where to come back to), "login"
-    (a visitor: a link to `login_url`) or "count" (just the count)."""
-    html = environment().get_template("_vote.html").render(
-        mode=mode, arxiv_id=arxiv_id, count=count, voted=voted, csrf=csrf, next=next_path,
-        login_url=login_url,
-    )
-    return Markup(html.strip())
+    """One paper's vote control for one reader (the markup of ``_vote.html``, built here
+    in Python because a page has fifty of them): ``mode`` "form" (signed in: a POST form
+    with the CSRF token, the action and where to come back to), "login" (a visitor: a
+    link to `login_url`) or "count" (just the count). Every value is escaped."""
+    count = int(count)
+    if mode == "form":
+        return Markup(
+            f'<form class="vote" method="post" action="/papers/{escape(arxiv_id)}/vote">\n'
+            f'  <input type="hidden" name="csrf_token" value="{escape(csrf)}">\n'
+            f'  <input type="hidden" name="action" value="{"unvote" if voted else "up"}">\n'
+            f'  <input type="hidden" name="next" value="{escape(next_path)}">\n'
+            f'  <button type="submit" class="vote-button" aria-pressed='
+            f'"{"true" if voted else "false"}">{_ARROW} <span class="vote-text">'
+            f'{"Unvote" if voted else "Upvote"}</span></button>\n'
+            f'  {_tally(count)}\n</form>'
+        )
+    if mode == "login":
+        return Markup(
+            f'<div class="vote">\n  <a class="vote-button vote-login" href="{escape(login_url)}"'
+            f' title="Log in to upvote">{_ARROW} <span class="vote-text">Upvote</span></a>\n'
+            f'  {_tally(count)}\n</div>'
+        )
+    return Markup(f'<div class="vote">{_tally(count)}</div>')
 
 
 def render_card(paper: Any, rank: int | None = None, *, vote: Markup | None = None,

@@ -25,10 +25,12 @@ from sqlalchemy import update
 
 from paperfeed.accounts import ratelimit
 from paperfeed.accounts.sessions import (
+    TOUCH_EVERY,
     SignedIn,
     anonymous_csrf_token,
     end_session,
     load_session,
+    needs_touch,
     same_token,
     start_session,
 )
@@ -89,15 +91,14 @@ def viewer(request: Request) -> SignedIn | None:
         now = utcnow(request)
         with request.app.state.sessions() as session:
             found = load_session(session, token, now)
-            if found is not None:
-                _touch(request, found, now)
+        if found is not None and needs_touch(found, now):
+            _touch(request, found, now)
     request.state.viewer = found
     return found
 
 
 def _touch(request: Request, signed_in: SignedIn, now: datetime) -> None:
     """Record when a session was last used, at most once an hour."""
-    from paperfeed.accounts.sessions import TOUCH_EVERY
 
     with write_session(request.app.state.engine) as session:
         session.execute(
