@@ -7,12 +7,14 @@ PostgreSQL see each other's committed rows and never write a stale count.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
-from paperfeed.ranking.trending import trending_key
+from paperfeed.ranking.trending import add_event, remove_event, trending_key
 from paperfeed.storage.models import Comment, DailyEntry, Paper, Vote
 
 # Prebuilt statements (the vote path runs these on every vote), run on the session's
@@ -51,6 +53,36 @@ def refresh_votes(session: Session, paper_id: int) -> int:
         set_committed_value(loaded, "vote_count", len(times))
         set_committed_value(loaded, "trending_key", key)
     return len(times)
+
+
+_COUNT_AND_KEY = select(Paper.vote_count, Paper.trending_key).where(
+    Paper.id == bindparam("paper_id")
+)
+
+
+def apply_vote(session: Session, paper_id: int, when: datetime, added: bool) -> int:
+    """The paper's count and trending key after one vote at `when` was added (or
+    removed), updated from the stored values in constant time; returns the count.
+
+    Only under the paper's lock (:func:`lock_paper`), so the stored values are the
+    committed ones. Falls back to :func:`refresh_votes` (a recount from the rows) when
+    the paper has no key yet or removing the vote would lose precision."""
+    conn = session.connection()
+    row = conn.execute(_COUNT_AND_KEY, {"paper_id": paper_id}).first()
+    if row is None or row.trending_key is None:
+        return refresh_votes(session, paper_id)
+    key = (add_event(row.trending_key, when) if added
+           else remove_event(row.trending_key, when))
+    if key is None:
+        return refresh_votes(session, paper_id)
+    count = int(row.vote_count) + (1 if added else -1)
+    conn.execute(_SET_VOTES, {"paper_id": paper_id, "vote_count": count,
+                              "trending_key": key})
+    loaded = session.identity_map.get(identity_key(Paper, paper_id))
+    if loaded is not None:
+        set_committed_value(loaded, "vote_count", count)
+        set_committed_value(loaded, "trending_key", key)
+    return count
 
 
 def refresh_comments(session: Session, paper_id: int) -> int:

@@ -4,8 +4,9 @@
 (:func:`~paperfeed.community.counts.lock_paper`) first, so every vote on one paper is
 serialised on both databases and no two transactions deadlock on the vote's foreign key,
 then inserts (``ON CONFLICT DO NOTHING`` on the ``(user_id, paper_id)`` unique
-constraint) or deletes the row, and recomputes the paper's ``vote_count`` and
-``trending_key`` from the rows (:func:`~paperfeed.community.counts.refresh_votes`). Two
+constraint) or deletes the row, and moves the paper's ``vote_count`` and
+``trending_key`` by that one vote (:func:`~paperfeed.community.counts.apply_vote`,
+which recounts from the rows when it cannot do so exactly). Two
 simultaneous clicks from one reader therefore leave exactly one row (or none), and the
 count always equals the rows.
 
@@ -23,7 +24,7 @@ from sqlalchemy import Connection, Engine, Table, bindparam, delete, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Insert
 
-from paperfeed.community.counts import lock_paper, refresh_votes
+from paperfeed.community.counts import apply_vote, lock_paper
 from paperfeed.storage.dialect import insert_ignore
 from paperfeed.storage.engine import write_session
 from paperfeed.storage.models import Paper, User, Vote
@@ -44,7 +45,7 @@ class VoteResult:
 _INSERTS: dict[str, Insert] = {}
 _DELETE_VOTE = delete(Vote).where(
     Vote.user_id == bindparam("user_id"), Vote.paper_id == bindparam("paper_id")
-)
+).returning(Vote.created_at)
 
 
 def _insert_vote(conn: Connection) -> Insert:
@@ -78,14 +79,15 @@ def _set_vote(session: Session, user_id: int, paper_id: int, up: bool,
     _may_vote(session, user_id)
     lock_paper(session, paper_id)
     conn = session.connection()
+    when: datetime | None
     if up:
         params = {"user_id": user_id, "paper_id": paper_id, "created_at": now}
-        changed = conn.execute(_insert_vote(conn), params).first() is not None
+        when = now if conn.execute(_insert_vote(conn), params).first() is not None else None
     else:
-        changed = bool(conn.execute(_DELETE_VOTE, {"user_id": user_id,
-                                                   "paper_id": paper_id}).rowcount)
-    if changed:
-        count = refresh_votes(session, paper_id)
+        when = conn.execute(_DELETE_VOTE, {"user_id": user_id, "paper_id": paper_id}).scalar()
+    changed = when is not None
+    if when is not None:
+        count = apply_vote(session, paper_id, when, added=up)
     else:
         count = int(conn.execute(_COUNT, {"paper_id": paper_id}).scalar() or 0)
     return VoteResult(changed=changed, count=count, voted=up)

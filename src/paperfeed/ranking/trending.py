@@ -55,6 +55,19 @@ def add_event(key: float, when: datetime, weight: float = 1.0) -> float:
     return _log2_add(key, _exponent(when) + math.log2(weight))
 
 
+def remove_event(key: float, when: datetime, weight: float = 1.0) -> float | None:
+    """The key after a vote (or `weight` of one) at `when` is taken back, or None when
+    the rest is too small to compute from the key alone without losing precision (the
+    caller then recomputes it from the remaining votes with :func:`trending_key`)."""
+    gap = _exponent(when) + math.log2(weight) - key  # <= 0: the event is part of the key
+    if gap >= 0.0:
+        return None
+    rest = 1.0 - 2.0**gap
+    if rest < 1e-6:
+        return None
+    return key + math.log2(rest)
+
+
 def score_at(key: float, now: datetime) -> float:
     """The score at `now` of a paper whose key is `key`: about the number of votes of
     the last half-life, decaying towards zero."""
