@@ -4,23 +4,16 @@ with JavaScript turned off. Uses Debian's /usr/bin/chromium through Playwright."
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
 import pytest
-import uvicorn
 
-from paperfeed.config import Settings
 from paperfeed.storage import migrate
 from paperfeed.storage.engine import make_engine, write_session
 from paperfeed.storage.models import Paper
-from paperfeed.web.app import create_app
-from tests.web.browser import CHROMIUM, CHROMIUM_ARGS
-from tests.web.browser import require_browser as _require_browser
+from tests.web.browser import launch, serve_engine
 from tests.web.sessions import PASSWORD, make_user
 from tests.web.test_browser import OWN_SCRIPTS_ONLY
 
@@ -47,36 +40,17 @@ def live_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                           published=date(2024, 11, 1)))
     make_user(engine, "ada")
     make_user(engine, "bob")
-    settings = Settings(database_url=f"sqlite:///{db}", secret_key="x" * 32,  # type: ignore[arg-type]
-                        data_dir=db.parent)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, engine), host="127.0.0.1",
-                                           port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 120  # a hang guard, not a speed test
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
     try:
-        yield f"http://127.0.0.1:{port}"
+        with serve_engine(engine, db.parent) as url:
+            yield url
     finally:
-        server.should_exit = True
-        thread.join(timeout=60)
         engine.dispose()
 
 
 @pytest.fixture(scope="module")
 def browser(live_site: str) -> Iterator[Any]:
-    sync_playwright = _require_browser()
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with launch() as chromium:
+        yield chromium
 
 
 def _tab(browser: Any, problems: list[str], *, javascript: bool = True) -> Any:
