@@ -55,6 +55,7 @@ def test_anonymous_views_are_reused_for_a_moment(engine: Engine, tmp_path: Path)
         cache = page_cache(app)
         assert cache.seconds == TTL
         cache.clock = clock
+        app.state.shells.seconds = 0  # list shells (kept as long) are tested in test_shells
         assert first_title(client) == SCRIPT_TITLE
         rename(engine, "Renamed paper")
         clock.now += TTL - 0.001  # the last moment the copy is fresh

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import html as lxml_html
+from markupsafe import Markup
 
 from paperfeed.render.jinja import render_card
 from paperfeed.render.markdown import render_comment
@@ -119,5 +120,7 @@ def test_paper_pages_are_inert(paper: FakePaper, comments: list[FakeComment]) ->
         paper=paper, days=[date(2024, 11, 28)], thread=thread, comment_total=len(thread),
         comment_max_chars=20_000, similar=[paper], site_name="<b>site</b>", demo=True,
         query="<script>", viewer=None, csrf_token=lambda: "t",
+        account_nav=lambda: Markup(environment().get_template("_account.html").render(
+            viewer=None, csrf_token="t")),
     )
     check(html)

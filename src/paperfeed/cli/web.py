@@ -40,7 +40,7 @@ def serve(
     """Serve the web app on the configured database."""
     import uvicorn
 
-    from paperfeed.web.app import PAGE_CACHE_ENV, create_app
+    from paperfeed.web.app import PAGE_CACHE_ENV, create_app, ready_to_serve
 
     settings = get_settings(host=host, port=port)
     problem = settings.secret_key_problem()
@@ -54,7 +54,7 @@ def serve(
     common = {"host": settings.host, "port": settings.port, "server_header": False,
               "log_level": "info"}
     if workers == 1:
-        app = create_app(settings, engine, page_cache_seconds=page_cache)
+        app = ready_to_serve(create_app(settings, engine, page_cache_seconds=page_cache))
         uvicorn.run(app, **common)  # type: ignore[arg-type]
         return
     engine.dispose()
@@ -111,11 +111,11 @@ def demo(
 
     import uvicorn
 
-    from paperfeed.web.app import create_app
+    from paperfeed.web.app import create_app, ready_to_serve
 
     console.print(f"serving the demo on http://127.0.0.1:{port}  (Ctrl+C to stop)",
                   highlight=False, soft_wrap=True)
-    app = create_app(settings, engine, page_cache_seconds=1.0)
+    app = ready_to_serve(create_app(settings, engine, page_cache_seconds=1.0))
     uvicorn.run(app, host="127.0.0.1", port=port, server_header=False, log_level="info")
 
 

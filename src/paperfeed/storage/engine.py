@@ -50,6 +50,11 @@ def make_engine(url: str, *, create_dirs: bool = True, **kwargs: Any) -> Engine:
         db = parsed.database
         if db and db != ":memory:" and create_dirs:
             Path(db).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        if db and db != ":memory:" and "poolclass" not in kwargs:
+            # SQLite connections are cheap file handles: enough of them that the web
+            # server's threads (40) can each hold a read and a write connection at once.
+            kwargs.setdefault("pool_size", 10)
+            kwargs.setdefault("max_overflow", 80)
         engine = create_engine(url, connect_args={"timeout": 10}, **kwargs)
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)

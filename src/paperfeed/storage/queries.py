@@ -118,6 +118,24 @@ def voted_papers(session: Session, user_id: int, paper_ids: list[int]) -> set[in
     ))
 
 
+def vote_state(session: Session, user_id: int | None,
+               paper_ids: list[int]) -> dict[int, tuple[int, bool]]:
+    """Each of `paper_ids`: its current vote count and whether the user upvoted it (one
+    query by primary key; `user_id` None: nobody has voted)."""
+    if not paper_ids:
+        return {}
+    if user_id is None:
+        rows = session.execute(
+            select(Paper.id, Paper.vote_count).where(Paper.id.in_(paper_ids)))
+        return {pid: (count, False) for pid, count in rows}
+    joined = session.execute(
+        select(Paper.id, Paper.vote_count, Vote.id)
+        .outerjoin(Vote, (Vote.paper_id == Paper.id) & (Vote.user_id == user_id))
+        .where(Paper.id.in_(paper_ids))
+    )
+    return {pid: (count, vote is not None) for pid, count, vote in joined}
+
+
 def _listed_since(cutoff: date) -> Any:
     """Papers with a visible daily entry on or after `cutoff`."""
     return (

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -24,9 +25,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from paperfeed.storage import queries
 from paperfeed.web.deps import SessionDep, SettingsDep
 from paperfeed.web.pages import SORTS, PageNotFound, PageQuery, SortQuery
-from paperfeed.web.templating import render
+from paperfeed.web.shells import list_page
 from paperfeed.web.viewer import utcnow
-from paperfeed.web.votecontrols import vote_controls
 
 router = APIRouter(include_in_schema=False)
 
@@ -99,25 +99,27 @@ def _current_day(request: Request, session: SessionDep) -> date:
 def trending(
     request: Request, session: SessionDep, settings: SettingsDep, page: int = PageQuery,
 ) -> Response:
-    cutoff = _current_day(request, session) - timedelta(days=TRENDING_DAYS)
-    size = settings.page_size
-    total = queries.trending_count(session, cutoff)
-    papers = queries.trending_list(session, cutoff, limit=size, offset=(page - 1) * size)
-    return render(request, "list.html", {
-        "kind": "trending",
-        "heading": "Trending papers",
-        "intro": f"What readers upvoted lately, over the lists of the last {TRENDING_DAYS} "
-                 "days; recent votes count most.",
-        "papers": papers,
-        "total": total,
-        "page": page,
-        "pages": max(1, -(-total // size)),
-        "rank_offset": (page - 1) * size,
-        "base_path": "/trending",
-        "sort": "trending",
-        "sorts": {},
-        "vote_controls": vote_controls(request, session, papers),
-    })
+    def build() -> tuple[str, dict[str, Any]]:
+        cutoff = _current_day(request, session) - timedelta(days=TRENDING_DAYS)
+        size = settings.page_size
+        total = queries.trending_count(session, cutoff)
+        papers = queries.trending_list(session, cutoff, limit=size, offset=(page - 1) * size)
+        return "list.html", {
+            "kind": "trending",
+            "heading": "Trending papers",
+            "intro": f"What readers upvoted lately, over the lists of the last "
+                     f"{TRENDING_DAYS} days; recent votes count most.",
+            "papers": papers,
+            "total": total,
+            "page": page,
+            "pages": max(1, -(-total // size)),
+            "rank_offset": (page - 1) * size,
+            "base_path": "/trending",
+            "sort": "trending",
+            "sorts": {},
+        }
+
+    return list_page(request, session, build)
 
 
 def _redirect_current(kind: str, request: Request, session: SessionDep) -> Response:
@@ -147,31 +149,34 @@ def _period_page(
             f"“{text[:40]}” is not a {kind}. {kind.title()}s look like {shape}.",
             [(example.path, f"Papers of {example.label}"), ("/", "Latest papers")],
         )
-    size = settings.page_size
-    total = queries.period_count(session, period.start, period.end)
-    items = queries.period_list(session, period.start, period.end, sort, limit=size,
-                                offset=(page - 1) * size)
-    before, after = queries.listed_days_around(session, period.start, period.end)
-    papers = [item.paper for item in items]
-    return render(request, "list.html", {
-        "kind": kind,
-        "heading": f"Papers of {period.title}",
-        "intro": "Every paper on a daily list of this " + kind + ", most upvoted first."
-                 if sort == "votes" else
-                 "Every paper on a daily list of this " + kind + ", newest first.",
-        "period": period,
-        "prev_period": period_of(kind, before) if before else None,
-        "next_period": period_of(kind, after) if after else None,
-        "papers": papers,
-        "total": total,
-        "page": page,
-        "pages": max(1, -(-total // size)),
-        "rank_offset": (page - 1) * size,
-        "base_path": period.path,
-        "sort": sort,
-        "sorts": SORTS,
-        "vote_controls": vote_controls(request, session, papers),
-    })
+
+    def build() -> tuple[str, dict[str, Any]]:
+        assert period is not None
+        size = settings.page_size
+        total = queries.period_count(session, period.start, period.end)
+        items = queries.period_list(session, period.start, period.end, sort, limit=size,
+                                    offset=(page - 1) * size)
+        before, after = queries.listed_days_around(session, period.start, period.end)
+        return "list.html", {
+            "kind": kind,
+            "heading": f"Papers of {period.title}",
+            "intro": "Every paper on a daily list of this " + kind + ", most upvoted first."
+                     if sort == "votes" else
+                     "Every paper on a daily list of this " + kind + ", newest first.",
+            "period": period,
+            "prev_period": period_of(kind, before) if before else None,
+            "next_period": period_of(kind, after) if after else None,
+            "papers": [item.paper for item in items],
+            "total": total,
+            "page": page,
+            "pages": max(1, -(-total // size)),
+            "rank_offset": (page - 1) * size,
+            "base_path": period.path,
+            "sort": sort,
+            "sorts": SORTS,
+        }
+
+    return list_page(request, session, build)
 
 
 @router.api_route("/week/{text}", methods=["GET", "HEAD"], response_class=HTMLResponse)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -15,6 +16,7 @@ from paperfeed.search.similar import similar_for_page
 from paperfeed.storage import queries
 from paperfeed.web.comments import comment_context
 from paperfeed.web.deps import SessionDep, SettingsDep
+from paperfeed.web.shells import list_page
 from paperfeed.web.templating import render
 from paperfeed.web.votecontrols import vote_controls
 
@@ -51,32 +53,26 @@ PageQuery = Query(1, ge=1, le=10_000)
 
 
 def _day_page(
-    request: Request, session: SessionDep, page_size: int, day: date, page: int, sort: str,
-    *, latest: bool,
-) -> HTMLResponse:
+    session: SessionDep, page_size: int, day: date, page: int, sort: str, *, latest: bool,
+) -> tuple[str, dict[str, Any]]:
     total = queries.daily_count(session, day)
     items = queries.daily_list(
         session, day, sort, limit=page_size, offset=(page - 1) * page_size
     )
     prev_day, next_day = queries.neighbour_days(session, day)
-    return render(
-        request,
-        "daily.html",
-        {
-            "day": day,
-            "items": items,
-            "total": total,
-            "page": page,
-            "pages": max(1, -(-total // page_size)),
-            "rank_offset": (page - 1) * page_size,
-            "prev_day": prev_day,
-            "next_day": next_day,
-            "latest": latest,
-            "sort": sort,
-            "sorts": SORTS,
-            "vote_controls": vote_controls(request, session, [item.paper for item in items]),
-        },
-    )
+    return "daily.html", {
+        "day": day,
+        "items": items,
+        "total": total,
+        "page": page,
+        "pages": max(1, -(-total // page_size)),
+        "rank_offset": (page - 1) * page_size,
+        "prev_day": prev_day,
+        "next_day": next_day,
+        "latest": latest,
+        "sort": sort,
+        "sorts": SORTS,
+    }
 
 
 @router.api_route("/", methods=["GET", "HEAD"], response_class=HTMLResponse)
@@ -87,10 +83,13 @@ def home(
     page: int = PageQuery,
     sort: str = SortQuery,
 ) -> Response:
-    day = queries.latest_day(session)
-    if day is None:
-        return render(request, "empty.html")
-    return _day_page(request, session, settings.page_size, day, page, sort, latest=True)
+    def build() -> tuple[str, dict[str, Any]]:
+        day = queries.latest_day(session)
+        if day is None:
+            return "empty.html", {}
+        return _day_page(session, settings.page_size, day, page, sort, latest=True)
+
+    return list_page(request, session, build)
 
 
 @router.api_route("/date/{day_text}", methods=["GET", "HEAD"], response_class=HTMLResponse)
@@ -108,13 +107,18 @@ def daily(
             f"“{day_text[:40]}” is not a date. Dates look like 2024-11-28.",
             [("/", "Latest papers")],
         )
-    if queries.daily_count(session, day) == 0:
-        prev_day, next_day = queries.neighbour_days(session, day)
-        links = [(f"/date/{d.isoformat()}", f"Papers of {d.isoformat()}")
-                 for d in (prev_day, next_day) if d is not None]
-        raise PageNotFound(f"No papers were listed on {day.isoformat()}.",
-                           [*links, ("/", "Latest papers")])
-    return _day_page(request, session, settings.page_size, day, page, sort, latest=False)
+
+    def build() -> tuple[str, dict[str, Any]]:
+        assert day is not None
+        if queries.daily_count(session, day) == 0:
+            prev_day, next_day = queries.neighbour_days(session, day)
+            links = [(f"/date/{d.isoformat()}", f"Papers of {d.isoformat()}")
+                     for d in (prev_day, next_day) if d is not None]
+            raise PageNotFound(f"No papers were listed on {day.isoformat()}.",
+                               [*links, ("/", "Latest papers")])
+        return _day_page(session, settings.page_size, day, page, sort, latest=False)
+
+    return list_page(request, session, build)
 
 
 @router.api_route("/papers/{arxiv_id:path}", methods=["GET", "HEAD"],

@@ -15,6 +15,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment
+from markupsafe import Markup
 
 from paperfeed.render.jinja import make_environment
 from paperfeed.web.viewer import csrf_token, finish_response, viewer
@@ -28,6 +29,32 @@ def environment() -> Environment:
     return make_environment(TEMPLATES)
 
 
+def account_nav(request: Request) -> Markup:
+    """The header's account links for this request's reader (``_account.html``)."""
+    signed_in = viewer(request)
+    return Markup(environment().get_template("_account.html").render(
+        viewer=signed_in, csrf_token=csrf_token(request) if signed_in else ""))
+
+
+def page_html(request: Request, template: str, context: dict[str, Any] | None = None) -> str:
+    """A template rendered with the site-wide context (see :func:`render`)."""
+    settings = request.app.state.settings
+    values: dict[str, Any] = {
+        "request": request,
+        "site_name": settings.site_name,
+        "demo": settings.demo,
+        "query": "",
+        "viewer": viewer(request),
+        "csrf_token": lambda: csrf_token(request),
+        "account_nav": lambda: account_nav(request),
+    }
+    if context:
+        values.update(context)
+    if "vote_controls" not in values:  # cards on pages that did not look their votes up
+        values["vote_controls"] = VoteControls(request, set(), set())
+    return environment().get_template(template).render(values)
+
+
 def render(
     request: Request,
     template: str,
@@ -37,23 +64,11 @@ def render(
     headers: dict[str, str] | None = None,
 ) -> HTMLResponse:
     """Render a template with the site-wide context: settings, the request, the search
-    query, ``viewer`` (the signed-in account's SignedIn, or None) and ``csrf_token()``
-    for forms (a visitor's pre-session cookie is set when a form asked for one), and
-    ``vote_controls`` for the cards' vote controls (pages pass their own, built with
+    query, ``viewer`` (the signed-in account's SignedIn, or None), ``csrf_token()``
+    for forms (a visitor's pre-session cookie is set when a form asked for one),
+    ``account_nav()`` (the header's account links) and ``vote_controls`` for the cards'
+    vote controls (pages pass their own, built with
     :func:`paperfeed.web.votecontrols.vote_controls`, to look the votes up at once)."""
-    settings = request.app.state.settings
-    values: dict[str, Any] = {
-        "request": request,
-        "site_name": settings.site_name,
-        "demo": settings.demo,
-        "query": "",
-        "viewer": viewer(request),
-        "csrf_token": lambda: csrf_token(request),
-    }
-    if context:
-        values.update(context)
-    if "vote_controls" not in values:  # cards on pages that did not look their votes up
-        values["vote_controls"] = VoteControls(request, set(), set())
-    html = environment().get_template(template).render(values)
-    response = HTMLResponse(html, status_code=status_code, headers=headers)
+    response = HTMLResponse(page_html(request, template, context), status_code=status_code,
+                            headers=headers)
     return finish_response(request, response)  # type: ignore[return-value]

@@ -37,6 +37,7 @@ from paperfeed.accounts.sessions import (
 from paperfeed.config import Settings
 from paperfeed.storage.engine import write_session
 from paperfeed.storage.models import User, UserSession
+from paperfeed.web.deps import read_session
 
 SESSION_COOKIE = "pf_session"
 CSRF_COOKIE = "pf_csrf"
@@ -89,7 +90,7 @@ def viewer(request: Request) -> SignedIn | None:
     found: SignedIn | None = None
     if token:
         now = utcnow(request)
-        with request.app.state.sessions() as session:
+        with read_session(request) as session:
             found = load_session(session, token, now)
         if found is not None and needs_touch(found, now):
             _touch(request, found, now)

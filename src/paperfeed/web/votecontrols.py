@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from paperfeed.render.jinja import vote_control
 from paperfeed.storage import queries
+from paperfeed.web.deps import read_session
 from paperfeed.web.viewer import csrf_token, viewer
 
 
@@ -43,7 +44,7 @@ class VoteControls:
         if self.signed_in is None:
             return False
         if paper_id not in self.known:
-            with self.request.app.state.sessions() as session:
+            with read_session(self.request) as session:
                 self.voted |= queries.voted_papers(session, self.signed_in.user.id, [paper_id])
             self.known.add(paper_id)
         return paper_id in self.voted

@@ -1,0 +1,194 @@
+"""List pages rendered once for everybody and filled in for each reader.
+
+A list page (the daily list, trending, a week or a month) is the same for every reader
+but for two things: the account links in the header and the vote control on each card
+(upvoted or not, the CSRF token, where to come back to). :func:`list_page` renders the
+page once as a *shell*, with markers where those go, and fills the markers in for the
+reader of each request: the account links from the session, and the vote controls with
+each listed paper's current count and whether this reader upvoted it (one query by
+primary key for the whole page). A signed-in reader's page therefore costs the session
+lookup and that one query, not the list's queries and fifty cards.
+
+Shells are kept per process for ``seconds`` (``serve`` uses its page-cache lifetime, 1 s
+by default; 0, as in ``create_app``'s default, renders the shell for every request), and
+a state-changing request answered by this process forgets them all, so what a reader
+just did shows at once wherever their next page comes from this process; another
+process shows it within ``seconds``. Counts and vote states are never stale: they are
+read for every request.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, Response
+from markupsafe import Markup
+from sqlalchemy.orm import Session
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from paperfeed.render.jinja import vote_control
+from paperfeed.storage import queries
+from paperfeed.web.templating import account_nav, page_html
+from paperfeed.web.viewer import csrf_token, finish_response, viewer
+from paperfeed.web.votecontrols import card_anchor
+
+# Markers a shell holds where the reader's parts go. Nothing from data can produce them:
+# every value shown is escaped, so "<!--" never comes from a title or a name.
+ACCOUNT_MARK = "<!--pf:account-->"
+_VOTE_MARK = "<!--pf:vote:{}-->"
+_MARKS = re.compile(r"<!--pf:(?:account|vote:(\d+))-->")
+ACCOUNT_SLOT = -1
+
+
+@dataclass(frozen=True, slots=True)
+class ListedPaper:
+    id: int
+    arxiv_id: str
+    vote_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class Shell:
+    """A page cut at its markers: ``parts[i]`` is followed by slot ``slots[i]``
+    (:data:`ACCOUNT_SLOT`, or an index into ``papers``); ``parts`` has one more item."""
+
+    parts: tuple[str, ...]
+    slots: tuple[int, ...]
+    papers: tuple[ListedPaper, ...]
+    expires: float
+
+
+class _MarkingVotes:
+    """``vote_controls`` while a shell renders: a marker per card, and the paper noted."""
+
+    def __init__(self) -> None:
+        self.papers: list[ListedPaper] = []
+
+    def __call__(self, paper: Any) -> Markup:
+        self.papers.append(ListedPaper(paper.id, paper.arxiv_id, int(paper.vote_count)))
+        return Markup(_VOTE_MARK.format(len(self.papers) - 1))
+
+
+def make_shell(html: str, papers: list[ListedPaper], expires: float) -> Shell:
+    parts: list[str] = []
+    slots: list[int] = []
+    start = 0
+    for match in _MARKS.finditer(html):
+        parts.append(html[start:match.start()])
+        slots.append(ACCOUNT_SLOT if match.group(1) is None else int(match.group(1)))
+        start = match.end()
+    parts.append(html[start:])
+    return Shell(tuple(parts), tuple(slots), tuple(papers), expires)
+
+
+class ShellCache:
+    """Shells by path and query string, kept ``seconds`` (0: not kept), at most
+    ``max_entries`` of them, least recently used dropped first. ``clock`` is where it
+    reads the time (seconds, monotonic), a seam for tests."""
+
+    def __init__(self, seconds: float = 0.0, max_entries: int = 256,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.seconds = seconds
+        self.max_entries = max_entries
+        self.clock = clock
+        self._shells: OrderedDict[tuple[str, str], Shell] = OrderedDict()
+
+    def get(self, key: tuple[str, str]) -> Shell | None:
+        shell = self._shells.get(key)
+        if shell is None or shell.expires <= self.clock():
+            return None
+        self._shells.move_to_end(key)
+        return shell
+
+    def put(self, key: tuple[str, str], shell: Shell) -> None:
+        if self.seconds <= 0:
+            return
+        self._shells[key] = shell
+        self._shells.move_to_end(key)
+        while len(self._shells) > self.max_entries:
+            self._shells.popitem(last=False)
+
+    def clear(self) -> None:
+        self._shells.clear()
+
+    def __len__(self) -> int:
+        return len(self._shells)
+
+
+def _render_shell(request: Request, template: str, context: dict[str, Any],
+                  cache: ShellCache) -> Shell:
+    marking = _MarkingVotes()
+    html = page_html(request, template, {
+        **context,
+        "viewer": None,
+        "account_nav": lambda: Markup(ACCOUNT_MARK),
+        "vote_controls": marking,
+    })
+    return make_shell(html, marking.papers, cache.clock() + cache.seconds)
+
+
+def fill(request: Request, session: Session, shell: Shell) -> str:
+    """The shell with this request's reader's account links and vote controls."""
+    signed_in = viewer(request)
+    url = request.url
+    here = url.path + (f"?{url.query}" if url.query else "")
+    controls: list[str] = []
+    if signed_in is None:
+        for paper in shell.papers:
+            back = quote(f"{here}#{card_anchor(paper.arxiv_id)}", safe="/")
+            controls.append(vote_control(paper.arxiv_id, paper.vote_count, mode="login",
+                                         login_url="/login?next=" + back))
+    else:
+        state = queries.vote_state(session, signed_in.user.id, [p.id for p in shell.papers])
+        token = csrf_token(request)
+        for paper in shell.papers:
+            count, voted = state.get(paper.id, (paper.vote_count, False))
+            controls.append(vote_control(
+                paper.arxiv_id, count, mode="form", voted=voted, csrf=token,
+                next_path=f"{here}#{card_anchor(paper.arxiv_id)}"))
+    account = account_nav(request)
+    out: list[str] = []
+    for part, slot in zip(shell.parts, shell.slots, strict=False):
+        out.append(part)
+        out.append(account if slot == ACCOUNT_SLOT else controls[slot])
+    out.append(shell.parts[-1])
+    return "".join(out)
+
+
+def list_page(request: Request, session: Session,
+              build: Callable[[], tuple[str, dict[str, Any]]]) -> Response:
+    """A list page for this request's reader: the cached shell of this path and query
+    when there is a fresh one, else `build()` (the template and its context, read from
+    the database; it may raise, e.g. a 404) rendered as a shell and kept."""
+    cache: ShellCache = request.app.state.shells
+    key = (request.url.path, request.url.query)
+    shell = cache.get(key)
+    if shell is None:
+        template, context = build()
+        shell = _render_shell(request, template, context, cache)
+        cache.put(key, shell)
+    return finish_response(request, HTMLResponse(fill(request, session, shell)))
+
+
+class ForgetShellsOnWrite:
+    """Forget every shell after this process answered a state-changing request."""
+
+    def __init__(self, app: ASGIApp, cache: ShellCache) -> None:
+        self.app = app
+        self.cache = cache
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.cache.clear()
