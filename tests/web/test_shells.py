@@ -4,7 +4,7 @@ states and CSRF token are their own and every vote count is current."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -19,7 +19,7 @@ from tests.web.sessions import START, login, make_user, token
 from tests.web.test_votes_lists import IDS, add_papers, card, vote
 
 TTL = 30.0
-NOW = datetime(2025, 11, 24, 12)
+NOW = datetime(2025, 11, 24, 12, tzinfo=UTC).replace(tzinfo=None)  # naive UTC, as stored
 
 
 class Clock:
