@@ -4,6 +4,7 @@ states and CSRF token are their own and every vote count is current."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from paperfeed.community.votes import set_vote
 from paperfeed.storage.engine import make_engine, session_factory, write_session
 from paperfeed.storage.models import Paper
 from paperfeed.web.app import create_app
+from paperfeed.web.shells import ACCOUNT_MARK, ACCOUNT_SLOT, Shell, ShellCache, make_shell
 from tests.web.conftest import make_settings, page, texts
 from tests.web.sessions import START, login, make_user, token
 from tests.web.test_votes_lists import IDS, add_papers, card, vote
@@ -139,3 +141,38 @@ def test_a_signed_in_list_page_needs_one_database_connection(
             assert 'class="me"' in response.text
     finally:
         single.dispose()
+
+
+def shell(name: str) -> Shell:
+    return make_shell(f"<p>{name}</p>{ACCOUNT_MARK}", [], 0.0)
+
+
+def test_an_expired_shell_is_rendered_by_one_request_while_the_others_reuse_it() -> None:
+    clock = Clock()
+    cache = ShellCache(seconds=TTL, clock=clock)
+    key = ("/", "")
+    assert cache.get(key) is None  # nothing yet: this caller renders
+    assert cache.get(key) is None  # nothing to reuse: a second caller renders too
+    cache.put(key, replace(shell("first"), expires=clock.now + TTL), cache.generation)
+    assert cache.get(key) is not None
+    clock.now += TTL
+    assert cache.get(key) is None  # expired: this caller renders afresh...
+    reused = cache.get(key)  # ...and meanwhile the others get the expired copy
+    assert reused is not None and reused.parts[0] == "<p>first</p>"
+    cache.abandon(key)  # the render failed: the next caller tries again
+    assert cache.get(key) is None
+
+
+def test_a_render_begun_before_a_write_is_not_kept() -> None:
+    clock = Clock()
+    cache = ShellCache(seconds=TTL, clock=clock)
+    key = ("/trending", "")
+    assert cache.get(key) is None
+    began = cache.generation
+    cache.clear()  # a write this process answered, while the render ran
+    cache.put(key, replace(shell("before the write"), expires=clock.now + TTL), began)
+    assert cache.get(key) is None
+    cache.put(key, replace(shell("after"), expires=clock.now + TTL), cache.generation)
+    found = cache.get(key)
+    assert found is not None and found.parts[0] == "<p>after</p>"
+    assert found.slots == (ACCOUNT_SLOT,)

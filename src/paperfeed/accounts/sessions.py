@@ -10,7 +10,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from paperfeed.storage.models import User, UserSession
@@ -54,18 +54,23 @@ def load_session(session: Session, token: str, now: datetime) -> SignedIn | None
     """The signed-in account of a cookie token; None when unknown, expired or banned."""
     if not token or len(token) > 200:
         return None
-    row = session.execute(
-        select(UserSession, User)
-        .join(User, User.id == UserSession.user_id)
-        .where(UserSession.id == token_id(token))
-    ).first()
+    row = session.execute(_LOAD, {"session_id": token_id(token)}).first()
     if row is None:
         return None
-    stored, user = row
-    if stored.expires_at <= now or user.is_banned:
+    user, session_id, csrf, expires_at, last_seen_at = row
+    if expires_at <= now or user.is_banned:
         return None
-    return SignedIn(user=user, session_id=stored.id, csrf_token=stored.csrf_token,
-                    last_seen_at=stored.last_seen_at)
+    return SignedIn(user=user, session_id=session_id, csrf_token=csrf,
+                    last_seen_at=last_seen_at)
+
+
+# Built once: every signed-in request runs it.
+_LOAD = (
+    select(User, UserSession.id, UserSession.csrf_token, UserSession.expires_at,
+           UserSession.last_seen_at)
+    .join(User, User.id == UserSession.user_id)
+    .where(UserSession.id == bindparam("session_id"))
+)
 
 
 def needs_touch(signed_in: SignedIn, now: datetime) -> bool:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from paperfeed.ids import InvalidArxivId, parse_arxiv_id
@@ -118,22 +118,24 @@ def voted_papers(session: Session, user_id: int, paper_ids: list[int]) -> set[in
     ))
 
 
+# Built once: a page asks this on every signed-in view, and building and caching the
+# statement anew costs more than running it.
+_VOTE_STATE = (
+    select(Paper.id, Paper.vote_count, Vote.id)
+    .outerjoin(Vote, (Vote.paper_id == Paper.id) & (Vote.user_id == bindparam("user_id")))
+    .where(Paper.id.in_(bindparam("ids", expanding=True)))
+)
+
+
 def vote_state(session: Session, user_id: int | None,
                paper_ids: list[int]) -> dict[int, tuple[int, bool]]:
     """Each of `paper_ids`: its current vote count and whether the user upvoted it (one
     query by primary key; `user_id` None: nobody has voted)."""
     if not paper_ids:
         return {}
-    if user_id is None:
-        rows = session.execute(
-            select(Paper.id, Paper.vote_count).where(Paper.id.in_(paper_ids)))
-        return {pid: (count, False) for pid, count in rows}
-    joined = session.execute(
-        select(Paper.id, Paper.vote_count, Vote.id)
-        .outerjoin(Vote, (Vote.paper_id == Paper.id) & (Vote.user_id == user_id))
-        .where(Paper.id.in_(paper_ids))
-    )
-    return {pid: (count, vote is not None) for pid, count, vote in joined}
+    rows = session.connection().execute(
+        _VOTE_STATE, {"user_id": -1 if user_id is None else user_id, "ids": paper_ids})
+    return {pid: (count, vote is not None) for pid, count, vote in rows}
 
 
 def _listed_since(cutoff: date) -> Any:

@@ -10,16 +10,19 @@ primary key for the whole page). A signed-in reader's page therefore costs the s
 lookup and that one query, not the list's queries and fifty cards.
 
 Shells are kept per process for ``seconds`` (``serve`` uses its page-cache lifetime, 1 s
-by default; 0, as in ``create_app``'s default, renders the shell for every request), and
-a state-changing request answered by this process forgets them all, so what a reader
-just did shows at once wherever their next page comes from this process; another
-process shows it within ``seconds``. Counts and vote states are never stale: they are
-read for every request.
+by default; 0, as in ``create_app``'s default, renders the shell for every request).
+When one expires, the next request renders it afresh while the others go on with the
+expired copy for that long, so a burst of readers never renders one page many times at
+once. A state-changing request answered by this process forgets them all (and a render
+that began before it is not kept), so what a reader just did shows at once wherever
+their next page comes from this process; another process shows it within ``seconds``.
+Counts and vote states are never stale: they are read for every request.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -99,24 +102,49 @@ class ShellCache:
         self.max_entries = max_entries
         self.clock = clock
         self._shells: OrderedDict[tuple[str, str], Shell] = OrderedDict()
+        self._rendering: set[tuple[str, str]] = set()
+        self._generation = 0
+        self._lock = threading.Lock()  # routes run in the server's thread pool
 
     def get(self, key: tuple[str, str]) -> Shell | None:
-        shell = self._shells.get(key)
-        if shell is None or shell.expires <= self.clock():
+        """The fresh shell of `key`; or, while another request is rendering it afresh,
+        the expired one (so a burst of readers never renders one page many times at
+        once); else None, and the caller renders it (and must :meth:`put` or
+        :meth:`abandon` it)."""
+        with self._lock:
+            shell = self._shells.get(key)
+            if shell is not None and (shell.expires > self.clock() or key in self._rendering):
+                self._shells.move_to_end(key)
+                return shell
+            self._rendering.add(key)
             return None
-        self._shells.move_to_end(key)
-        return shell
 
-    def put(self, key: tuple[str, str], shell: Shell) -> None:
-        if self.seconds <= 0:
-            return
-        self._shells[key] = shell
-        self._shells.move_to_end(key)
-        while len(self._shells) > self.max_entries:
-            self._shells.popitem(last=False)
+    def abandon(self, key: tuple[str, str]) -> None:
+        """The render of `key` failed (an error page, say): another request may try."""
+        with self._lock:
+            self._rendering.discard(key)
+
+    @property
+    def generation(self) -> int:
+        """Moves on at every :meth:`clear`: read it before rendering, give it to put."""
+        return self._generation
+
+    def put(self, key: tuple[str, str], shell: Shell, generation: int) -> None:
+        """Keep `shell`, unless the cache was cleared since its render began (it may
+        then show what the clearing write changed)."""
+        with self._lock:
+            self._rendering.discard(key)
+            if self.seconds <= 0 or generation != self._generation:
+                return
+            self._shells[key] = shell
+            self._shells.move_to_end(key)
+            while len(self._shells) > self.max_entries:
+                self._shells.popitem(last=False)
 
     def clear(self) -> None:
-        self._shells.clear()
+        with self._lock:
+            self._shells.clear()
+            self._generation += 1
 
     def __len__(self) -> int:
         return len(self._shells)
@@ -171,9 +199,14 @@ def list_page(request: Request, session: Session,
     key = (request.url.path, request.url.query)
     shell = cache.get(key)
     if shell is None:
-        template, context = build()
-        shell = _render_shell(request, template, context, cache)
-        cache.put(key, shell)
+        generation = cache.generation
+        try:
+            template, context = build()
+            shell = _render_shell(request, template, context, cache)
+        except BaseException:
+            cache.abandon(key)
+            raise
+        cache.put(key, shell, generation)
     return finish_response(request, HTMLResponse(fill(request, session, shell)))
 
 
