@@ -4,7 +4,7 @@ list; errors are one line with exit code 1 (2 for usage)."""
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 from sqlalchemy import Engine, func, select
@@ -15,7 +15,7 @@ from paperfeed.accounts.sessions import start_session
 from paperfeed.accounts.users import find_user
 from paperfeed.cli import app
 from paperfeed.storage.engine import session_factory, write_session
-from paperfeed.storage.models import UserSession
+from paperfeed.storage.models import Comment, DailyEntry, ModerationAction, Paper, UserSession
 from tests.times import naive_utc
 
 runner = CliRunner()
@@ -111,6 +111,35 @@ def test_ban_and_unban(db: Engine) -> None:
         user = find_user(session, "ada")
         assert user is not None and not user.is_banned
     one_line_error(invoke("ban", "nobody"), 1, "no user named")
+
+
+def test_ban_from_the_command_line_is_logged_and_can_hide_content(db: Engine) -> None:
+    create("ada")
+    with write_session(db) as session:
+        user = find_user(session, "ada")
+        assert user is not None
+        paper = Paper(arxiv_id="2411.00001", title="A paper", authors=["A"],
+                      categories=["cs.LG"])
+        session.add(paper)
+        session.flush()
+        session.add(Comment(paper_id=paper.id, user_id=user.id, body="spam spam"))
+        session.add(DailyEntry(day=date(2025, 1, 1), paper_id=paper.id,
+                               submitted_by_id=user.id))
+    result = invoke("ban", "ada", "--hide-content", "--note", "spam run")
+    assert result.exit_code == 0, result.output
+    assert "hid 1 comment(s) and 1 daily entry" in result.output
+    assert invoke("unban", "ada").exit_code == 0
+    with session_factory(db)() as session:
+        log = session.execute(select(ModerationAction.moderator_name, ModerationAction.action,
+                                     ModerationAction.target_label, ModerationAction.note)
+                              .order_by(ModerationAction.id)).all()
+        assert [tuple(row) for row in log] == [
+            ("operator (command line)", "ban", "ada",
+             "spam run Hid 1 comment(s) and 1 daily entry."),
+            ("operator (command line)", "unban", "ada", ""),
+        ]
+        assert session.scalar(select(Comment.hidden)) is True
+        assert session.scalar(select(DailyEntry.hidden)) is True  # unban leaves it hidden
 
 
 def test_role(db: Engine) -> None:

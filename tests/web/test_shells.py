@@ -9,9 +9,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from fastapi.testclient import TestClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from markupsafe import escape
 from sqlalchemy import Engine, select, update
 
 from paperfeed.community.votes import set_vote
+from paperfeed.render.jinja import VoteControlMaker, vote_control
 from paperfeed.storage.engine import make_engine, session_factory, write_session
 from paperfeed.storage.models import Paper
 from paperfeed.web.app import create_app
@@ -176,3 +180,19 @@ def test_a_render_begun_before_a_write_is_not_kept() -> None:
     found = cache.get(key)
     assert found is not None and found.parts[0] == "<p>after</p>"
     assert found.slots == (ACCOUNT_SLOT,)
+
+
+@settings(max_examples=200, deadline=None)
+@given(arxiv_id=st.sampled_from(["2411.00001", "hep-th/9901001", 'x"<&>\x00']),
+       next_path=st.text(max_size=40), count=st.integers(0, 10**6), voted=st.booleans(),
+       csrf=st.text(max_size=40))
+def test_a_filled_vote_control_is_exactly_the_one_rendered_directly(
+    arxiv_id: str, next_path: str, count: int, voted: bool, csrf: str
+) -> None:
+    """The shell's pre-made controls (holes filled by string replacement) are the same
+    markup as vote_control, escaping included, whatever the values."""
+    maker = VoteControlMaker.for_page(arxiv_id, next_path, "/login?next=" + next_path)
+    assert maker.form(count, voted, str(escape(csrf))) == str(vote_control(
+        arxiv_id, count, mode="form", voted=voted, csrf=csrf, next_path=next_path))
+    assert maker.visitor(count) == str(vote_control(
+        arxiv_id, count, mode="login", login_url="/login?next=" + next_path))

@@ -110,24 +110,41 @@ def set_password(
     console.print(f"password set for {escape(username)}; their sessions ended", highlight=False)
 
 
-def _ban(name: str, banned: bool) -> str:
-    from paperfeed.accounts.users import set_banned
-
-    return _on_user(name, lambda s, u: set_banned(s, u, banned))
+NOTE = typer.Option("", "--note", help="Why, for the moderation log.")
 
 
 @user_app.command("ban")
 @user_errors
-def ban(name: str = typer.Argument(..., help="Username.")) -> None:
-    """Ban an account: it cannot log in and its sessions end at once."""
-    console.print(f"banned {escape(_ban(name, True))}; their sessions ended", highlight=False)
+def ban(
+    name: str = typer.Argument(..., help="Username."),
+    hide_content: bool = typer.Option(
+        False, "--hide-content", help="Also hide their comments and the entries they submitted."),
+    note: str = NOTE,
+) -> None:
+    """Ban an account: it cannot log in and its sessions end at once (written to the
+    moderation log as the operator's action)."""
+    from paperfeed.community.moderation import ban_user
+
+    hidden: list[int] = []
+
+    def change(session: Session, user: User) -> None:
+        result = ban_user(session, None, user, note, hide_content=hide_content)
+        hidden.extend((len(result.hidden_comments), len(result.hidden_entries)))
+
+    username = _on_user(name, change)
+    extra = (f"; hid {hidden[0]} comment(s) and {hidden[1]} daily entr"
+             + ("y" if hidden[1] == 1 else "ies")) if hide_content else ""
+    console.print(f"banned {escape(username)}; their sessions ended{extra}", highlight=False)
 
 
 @user_app.command("unban")
 @user_errors
-def unban(name: str = typer.Argument(..., help="Username.")) -> None:
-    """Lift a ban."""
-    console.print(f"unbanned {escape(_ban(name, False))}", highlight=False)
+def unban(name: str = typer.Argument(..., help="Username."), note: str = NOTE) -> None:
+    """Lift a ban (written to the moderation log; what the ban hid stays hidden)."""
+    from paperfeed.community.moderation import unban_user
+
+    username = _on_user(name, lambda s, u: unban_user(s, None, u, note))
+    console.print(f"unbanned {escape(username)}", highlight=False)
 
 
 @user_app.command("role")

@@ -74,12 +74,18 @@ def entry_label(session: Session, entry: DailyEntry) -> str:
     return f"{arxiv_id} on {entry.day.isoformat()}"
 
 
+# Who the log names for what an operator did with `paperfeed user ...` (moderator None).
+OPERATOR = "operator (command line)"
+
+
 def log_action(
-    session: Session, moderator: User, action: str, target_type: str, target_id: int | None,
-    label: str, note: str, now: datetime,
+    session: Session, moderator: User | None, action: str, target_type: str,
+    target_id: int | None, label: str, note: str, now: datetime,
 ) -> ModerationAction:
+    """One line of the moderation log; `moderator` None: the operator at the command line."""
     row = ModerationAction(
-        moderator_id=moderator.id, moderator_name=moderator.username, action=action,
+        moderator_id=moderator.id if moderator else None,
+        moderator_name=moderator.username if moderator else OPERATOR, action=action,
         target_type=target_type, target_id=target_id, target_label=label,
         note=note.strip()[:2000], created_at=now,
     )
@@ -94,7 +100,7 @@ def _require_moderator(moderator: User) -> None:
 
 
 def _resolve_open(
-    session: Session, moderator: User, now: datetime, resolution: str, *,
+    session: Session, moderator: User | None, now: datetime, resolution: str, *,
     comment_ids: Iterable[int] = (), entry_ids: Iterable[int] = (),
 ) -> int:
     """Mark the open reports on these comments and entries resolved; how many."""
@@ -104,7 +110,8 @@ def _resolve_open(
             result = session.execute(
                 update(Report)
                 .where(column.in_(ids[start:start + 500]), Report.resolved_at.is_(None))
-                .values(resolved_at=now, resolved_by_id=moderator.id, resolution=resolution)
+                .values(resolved_at=now, resolved_by_id=moderator.id if moderator else None,
+                        resolution=resolution)
                 .execution_options(synchronize_session=False)
             )
             total += int(result.rowcount or 0)  # type: ignore[attr-defined]
@@ -196,7 +203,9 @@ def restore_comment(
 # -- accounts ----------------------------------------------------------------------------
 
 
-def _check_ban_rights(moderator: User, target: User, banning: bool) -> None:
+def _check_ban_rights(moderator: User | None, target: User, banning: bool) -> None:
+    if moderator is None:  # the operator may ban anyone
+        return
     _require_moderator(moderator)
     if target.id == moderator.id:
         raise ModerationError("You cannot ban or unban yourself.")
@@ -213,10 +222,11 @@ def _check_ban_rights(moderator: User, target: User, banning: bool) -> None:
 
 
 def ban_user(
-    session: Session, moderator: User, target: User, note: str = "",
+    session: Session, moderator: User | None, target: User, note: str = "",
     now: datetime | None = None, *, hide_content: bool = False,
 ) -> BanResult:
-    """Ban an account: it cannot log in and every session of it ends. With
+    """Ban an account: it cannot log in and every session of it ends (`moderator` None:
+    the operator at the command line, who may ban anyone). With
     `hide_content`, its comments and the daily entries it submitted are hidden too (their
     papers' counts and trending keys recomputed, their open reports resolved)."""
     _check_ban_rights(moderator, target, True)
@@ -265,7 +275,7 @@ def ban_user(
 
 
 def unban_user(
-    session: Session, moderator: User, target: User, note: str = "",
+    session: Session, moderator: User | None, target: User, note: str = "",
     now: datetime | None = None,
 ) -> ModerationAction:
     """Let a banned account log in again (what a ban hid stays hidden; restore it one by

@@ -38,13 +38,18 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
 
 @contextmanager
 def read_session(request: Request) -> Iterator[Session]:
-    """The request's read session when it has one open, else a new one for the block."""
+    """The request's read session when it has one open, else a new one for the block
+    (closed in the thread that ran the block, not on the event loop)."""
     current: Session | None = getattr(request.state, "db", None)
     if current is not None:
         yield current
         return
     with request.app.state.sessions() as session:
-        yield session
+        request.state.db = session  # what the block calls reads through it too
+        try:
+            yield session
+        finally:
+            request.state.db = None
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]

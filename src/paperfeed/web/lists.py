@@ -21,9 +21,10 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from paperfeed.storage import queries
-from paperfeed.web.deps import SessionDep, SettingsDep
+from paperfeed.web.deps import SessionDep, SettingsDep, read_session
 from paperfeed.web.pages import SORTS, PageNotFound, PageQuery, SortQuery
 from paperfeed.web.shells import list_page
 from paperfeed.web.viewer import utcnow
@@ -91,15 +92,15 @@ def parse_period(kind: str, text: str) -> Period | None:
         return None
 
 
-def _current_day(request: Request, session: SessionDep) -> date:
+def _current_day(request: Request, session: Session) -> date:
     return queries.latest_day(session) or utcnow(request).date()
 
 
 @router.api_route("/trending", methods=["GET", "HEAD"], response_class=HTMLResponse)
 def trending(
-    request: Request, session: SessionDep, settings: SettingsDep, page: int = PageQuery,
+    request: Request, settings: SettingsDep, page: int = PageQuery,
 ) -> Response:
-    def build() -> tuple[str, dict[str, Any]]:
+    def build(session: Session) -> tuple[str, dict[str, Any]]:
         cutoff = _current_day(request, session) - timedelta(days=TRENDING_DAYS)
         size = settings.page_size
         total = queries.trending_count(session, cutoff)
@@ -119,7 +120,7 @@ def trending(
             "sorts": {},
         }
 
-    return list_page(request, session, build)
+    return list_page(request, build)
 
 
 def _redirect_current(kind: str, request: Request, session: SessionDep) -> Response:
@@ -137,20 +138,21 @@ def this_month(request: Request, session: SessionDep) -> Response:
 
 
 def _period_page(
-    kind: str, text: str, request: Request, session: SessionDep, settings: SettingsDep,
+    kind: str, text: str, request: Request, settings: SettingsDep,
     page: int, sort: str,
 ) -> Response:
     period = parse_period(kind, text)
     if period is None:
-        example = week_of(_current_day(request, session)) if kind == "week" else month_of(
-            _current_day(request, session))
+        with read_session(request) as session:
+            current = _current_day(request, session)
+        example = week_of(current) if kind == "week" else month_of(current)
         shape = "2024-W48 (an ISO year and week)" if kind == "week" else "2024-11"
         raise PageNotFound(
             f"“{text[:40]}” is not a {kind}. {kind.title()}s look like {shape}.",
             [(example.path, f"Papers of {example.label}"), ("/", "Latest papers")],
         )
 
-    def build() -> tuple[str, dict[str, Any]]:
+    def build(session: Session) -> tuple[str, dict[str, Any]]:
         assert period is not None
         size = settings.page_size
         total = queries.period_count(session, period.start, period.end)
@@ -176,20 +178,20 @@ def _period_page(
             "sorts": SORTS,
         }
 
-    return list_page(request, session, build)
+    return list_page(request, build)
 
 
 @router.api_route("/week/{text}", methods=["GET", "HEAD"], response_class=HTMLResponse)
 def week(
-    request: Request, session: SessionDep, settings: SettingsDep, text: str,
+    request: Request, settings: SettingsDep, text: str,
     page: int = PageQuery, sort: str = SortQuery,
 ) -> Response:
-    return _period_page("week", text, request, session, settings, page, sort)
+    return _period_page("week", text, request, settings, page, sort)
 
 
 @router.api_route("/month/{text}", methods=["GET", "HEAD"], response_class=HTMLResponse)
 def month(
-    request: Request, session: SessionDep, settings: SettingsDep, text: str,
+    request: Request, settings: SettingsDep, text: str,
     page: int = PageQuery, sort: str = SortQuery,
 ) -> Response:
-    return _period_page("month", text, request, session, settings, page, sort)
+    return _period_page("month", text, request, settings, page, sort)

@@ -9,6 +9,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from paperfeed.community.moderation import entries_of_paper
 from paperfeed.ids import InvalidArxivId, parse_arxiv_id
@@ -53,7 +54,7 @@ PageQuery = Query(1, ge=1, le=10_000)
 
 
 def _day_page(
-    session: SessionDep, page_size: int, day: date, page: int, sort: str, *, latest: bool,
+    session: Session, page_size: int, day: date, page: int, sort: str, *, latest: bool,
 ) -> tuple[str, dict[str, Any]]:
     total = queries.daily_count(session, day)
     items = queries.daily_list(
@@ -78,24 +79,22 @@ def _day_page(
 @router.api_route("/", methods=["GET", "HEAD"], response_class=HTMLResponse)
 def home(
     request: Request,
-    session: SessionDep,
     settings: SettingsDep,
     page: int = PageQuery,
     sort: str = SortQuery,
 ) -> Response:
-    def build() -> tuple[str, dict[str, Any]]:
+    def build(session: Session) -> tuple[str, dict[str, Any]]:
         day = queries.latest_day(session)
         if day is None:
             return "empty.html", {}
         return _day_page(session, settings.page_size, day, page, sort, latest=True)
 
-    return list_page(request, session, build)
+    return list_page(request, build)
 
 
 @router.api_route("/date/{day_text}", methods=["GET", "HEAD"], response_class=HTMLResponse)
 def daily(
     request: Request,
-    session: SessionDep,
     settings: SettingsDep,
     day_text: str,
     page: int = PageQuery,
@@ -108,7 +107,7 @@ def daily(
             [("/", "Latest papers")],
         )
 
-    def build() -> tuple[str, dict[str, Any]]:
+    def build(session: Session) -> tuple[str, dict[str, Any]]:
         assert day is not None
         if queries.daily_count(session, day) == 0:
             prev_day, next_day = queries.neighbour_days(session, day)
@@ -118,7 +117,7 @@ def daily(
                                [*links, ("/", "Latest papers")])
         return _day_page(session, settings.page_size, day, page, sort, latest=False)
 
-    return list_page(request, session, build)
+    return list_page(request, build)
 
 
 @router.api_route("/papers/{arxiv_id:path}", methods=["GET", "HEAD"],

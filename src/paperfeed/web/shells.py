@@ -32,12 +32,13 @@ from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy.orm import Session
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from paperfeed.render.jinja import vote_control
+from paperfeed.render.jinja import VoteControlMaker
 from paperfeed.storage import queries
+from paperfeed.web.deps import read_session
 from paperfeed.web.templating import account_nav, page_html
 from paperfeed.web.viewer import csrf_token, finish_response, viewer
 from paperfeed.web.votecontrols import card_anchor
@@ -53,8 +54,8 @@ ACCOUNT_SLOT = -1
 @dataclass(frozen=True, slots=True)
 class ListedPaper:
     id: int
-    arxiv_id: str
-    vote_count: int
+    vote_count: int  # when the shell was rendered
+    controls: VoteControlMaker  # its vote control on this page, holes for the reader
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,14 +70,24 @@ class Shell:
 
 
 class _MarkingVotes:
-    """``vote_controls`` while a shell renders: a marker per card, and the paper noted."""
+    """``vote_controls`` while a shell renders: a marker per card, and the paper noted
+    with its control on this page (`here`: the page's path and query)."""
 
-    def __init__(self) -> None:
+    def __init__(self, here: str) -> None:
+        self.here = here
         self.papers: list[ListedPaper] = []
 
     def __call__(self, paper: Any) -> Markup:
-        self.papers.append(ListedPaper(paper.id, paper.arxiv_id, int(paper.vote_count)))
+        back = f"{self.here}#{card_anchor(paper.arxiv_id)}"
+        maker = VoteControlMaker.for_page(paper.arxiv_id, back,
+                                          "/login?next=" + quote(back, safe="/"))
+        self.papers.append(ListedPaper(paper.id, int(paper.vote_count), maker))
         return Markup(_VOTE_MARK.format(len(self.papers) - 1))
+
+
+def _here(request: Request) -> str:
+    url = request.url
+    return url.path + (f"?{url.query}" if url.query else "")
 
 
 def make_shell(html: str, papers: list[ListedPaper], expires: float) -> Shell:
@@ -152,7 +163,7 @@ class ShellCache:
 
 def _render_shell(request: Request, template: str, context: dict[str, Any],
                   cache: ShellCache) -> Shell:
-    marking = _MarkingVotes()
+    marking = _MarkingVotes(_here(request))
     html = page_html(request, template, {
         **context,
         "viewer": None,
@@ -165,22 +176,16 @@ def _render_shell(request: Request, template: str, context: dict[str, Any],
 def fill(request: Request, session: Session, shell: Shell) -> str:
     """The shell with this request's reader's account links and vote controls."""
     signed_in = viewer(request)
-    url = request.url
-    here = url.path + (f"?{url.query}" if url.query else "")
-    controls: list[str] = []
+    controls: list[str]
     if signed_in is None:
-        for paper in shell.papers:
-            back = quote(f"{here}#{card_anchor(paper.arxiv_id)}", safe="/")
-            controls.append(vote_control(paper.arxiv_id, paper.vote_count, mode="login",
-                                         login_url="/login?next=" + back))
+        controls = [paper.controls.visitor(paper.vote_count) for paper in shell.papers]
     else:
         state = queries.vote_state(session, signed_in.user.id, [p.id for p in shell.papers])
-        token = csrf_token(request)
+        token = str(escape(csrf_token(request)))
+        controls = []
         for paper in shell.papers:
             count, voted = state.get(paper.id, (paper.vote_count, False))
-            controls.append(vote_control(
-                paper.arxiv_id, count, mode="form", voted=voted, csrf=token,
-                next_path=f"{here}#{card_anchor(paper.arxiv_id)}"))
+            controls.append(paper.controls.form(count, voted, token))
     account = account_nav(request)
     out: list[str] = []
     for part, slot in zip(shell.parts, shell.slots, strict=False):
@@ -190,24 +195,27 @@ def fill(request: Request, session: Session, shell: Shell) -> str:
     return "".join(out)
 
 
-def list_page(request: Request, session: Session,
-              build: Callable[[], tuple[str, dict[str, Any]]]) -> Response:
+def list_page(request: Request,
+              build: Callable[[Session], tuple[str, dict[str, Any]]]) -> Response:
     """A list page for this request's reader: the cached shell of this path and query
-    when there is a fresh one, else `build()` (the template and its context, read from
-    the database; it may raise, e.g. a 404) rendered as a shell and kept."""
+    when there is a fresh one, else `build(session)` (the template and its context, read
+    from the database; it may raise, e.g. a 404) rendered as a shell and kept. Everything
+    reads through one session, opened and closed here in the route's thread."""
     cache: ShellCache = request.app.state.shells
     key = (request.url.path, request.url.query)
-    shell = cache.get(key)
-    if shell is None:
-        generation = cache.generation
-        try:
-            template, context = build()
-            shell = _render_shell(request, template, context, cache)
-        except BaseException:
-            cache.abandon(key)
-            raise
-        cache.put(key, shell, generation)
-    return finish_response(request, HTMLResponse(fill(request, session, shell)))
+    with read_session(request) as session:
+        shell = cache.get(key)
+        if shell is None:
+            generation = cache.generation
+            try:
+                template, context = build(session)
+                shell = _render_shell(request, template, context, cache)
+            except BaseException:
+                cache.abandon(key)
+                raise
+            cache.put(key, shell, generation)
+        html = fill(request, session, shell)
+    return finish_response(request, HTMLResponse(html))
 
 
 class ForgetShellsOnWrite:
