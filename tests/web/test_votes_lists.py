@@ -14,7 +14,7 @@ from sqlalchemy import Engine, func, select, update
 from paperfeed.storage.engine import session_factory, write_session
 from paperfeed.storage.models import Comment, DailyEntry, Paper, User, Vote
 from tests.web.conftest import page, texts
-from tests.web.sessions import Site, logged_in, make_site, make_user, token
+from tests.web.sessions import Site, logged_in, login, make_site, make_user, token
 
 DAY = date(2025, 11, 24)  # the day of the sessions' START clock (a Monday, ISO 2025-W48)
 IDS = ("2511.00001", "2511.00002", "2511.00003")
@@ -62,7 +62,7 @@ def card(client: TestClient, arxiv_id: str, path: str = "/") -> dict[str, str]:
 
 
 def order(client: TestClient, path: str) -> list[str]:
-    return [el.get("id")[len("paper-"):] for el in page(client.get(path)).xpath(
+    return [el.get("id").split("paper-", 1)[1] for el in page(client.get(path)).xpath(
         '//ol[@class="papers"]//article[@class="card"]')]
 
 
@@ -271,7 +271,19 @@ def test_profile(site: Site) -> None:
         session.execute(update(User).where(User.username == "bob").values(show_upvotes=True))
     doc = page(client.get("/users/BOB"))
     assert "moderator" in texts(doc, "//h1")[0]
-    assert doc.xpath(f'//section[@class="profile-upvoted"]//article[@id="paper-{IDS[0]}"]')
+    assert doc.xpath(f'//section[@class="profile-upvoted"]//article[@id="upvoted-paper-{IDS[0]}"]')
+    # a paper someone submitted on two days and upvoted: once per section, ids unique
+    with write_session(site.engine) as session:
+        session.add(DailyEntry(day=DAY + timedelta(days=1), paper_id=paper_id,
+                               submitted_by_id=ada_id))
+        session.execute(update(User).where(User.username == "Ada").values(show_upvotes=True))
+    ada = site.client()
+    assert login(ada, "Ada").status_code == 303
+    assert vote(ada, IDS[0]).status_code == 303
+    doc = page(client.get("/users/Ada"))
+    ids = doc.xpath("//article/@id")
+    assert len(ids) == len(set(ids)) == len(IDS) + 1
+    assert order(client, "/users/Ada").count(IDS[0]) == 2  # submitted, and upvoted
     # banned
     with write_session(site.engine) as session:
         session.execute(update(User).where(User.username == "Ada").values(is_banned=True))

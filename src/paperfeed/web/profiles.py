@@ -25,7 +25,9 @@ def profile(request: Request, session: SessionDep, name: str) -> Response:
     user = queries.user_by_key(session, username_key(name[:100]))
     if user is None:
         raise PageNotFound(f"There is no user “{name[:64]}” here.", [("/", "Latest papers")])
-    submitted = queries.submitted_by_user(session, user.id, SHOWN)
+    # A paper they put on two days' lists is shown once, with its latest entry.
+    submitted = list({item.paper.id: item for item in reversed(
+        queries.submitted_by_user(session, user.id, SHOWN))}.values())[::-1]
     upvoted = queries.upvoted_by_user(session, user.id, SHOWN) if user.show_upvotes else []
     papers = [item.paper for item in submitted] + upvoted
     return render(request, "profile.html", {
