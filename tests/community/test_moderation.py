@@ -19,6 +19,7 @@ from paperfeed.community.moderation import (
     ban_user,
     hide_comment,
     hide_entry,
+    report_entry,
     resolve_report,
     restore_comment,
     restore_entry,
@@ -299,3 +300,25 @@ def test_hiding_an_entry_resolves_its_reports(engine: Engine) -> None:
     with session_factory(engine)() as s:
         report = s.get(Report, report_id)
         assert report is not None and report.resolution == "hidden"
+
+
+def test_reporting_a_listing(engine: Engine) -> None:
+    w = build(engine)
+    with write_session(engine) as s:
+        assert "moderators will look" in report_entry(s, user(s, w.bob), w.entries[0], "spam", NOW)
+        report_entry(s, user(s, w.bob), w.entries[0], "twice", NOW)  # still one report
+        for who, entry, words in ((w.alice, w.entries[0], "your own submission"),
+                                  (w.bob, 10**9, "not on a daily list")):
+            with pytest.raises(ModerationError, match=words):
+                report_entry(s, user(s, who), entry, "", NOW)
+        second = s.get(DailyEntry, w.entries[1])
+        assert second is not None
+        hide_entry(s, user(s, w.mod), second, "", NOW)
+        with pytest.raises(ModerationError, match="not on a daily list"):
+            report_entry(s, user(s, w.bob), w.entries[1], "", NOW)
+        ban_user(s, user(s, w.mod), user(s, w.bob), "", NOW)
+        with pytest.raises(ModerationError, match="banned"):
+            report_entry(s, user(s, w.bob), w.entries[0], "", NOW)
+    with session_factory(engine)() as s:
+        assert [(r.entry_id, r.reason) for r in s.scalars(select(Report))] == [
+            (w.entries[0], "spam")]

@@ -204,6 +204,51 @@ def test_dismissing_an_entry_report_keeps_the_entry(site: Site) -> None:
     assert log_actions(site.engine) == ["dismiss-report"]
 
 
+def test_a_reader_reports_a_listing_from_the_paper_page(site: Site) -> None:
+    author = make_user(site.engine, "spammer")
+    content = add_content(site.engine, author)
+    alice = logged_in(site, "alice")
+    doc = page(alice.get("/papers/2511.00001"))
+    form = doc.xpath(f'//details[@class="entry-report"]//form[@action="/entries/'
+                     f'{content.entry}/report"]')
+    assert form, "no report control on the listing"
+    assert form[0].xpath('.//label/@for') == form[0].xpath('.//input[@name="reason"]/@id')
+    csrf = str(form[0].xpath('.//input[@name="csrf_token"]/@value')[0])
+
+    def send(client: TestClient, token_value: str, reason: str = "not a paper") -> object:
+        return client.post(f"/entries/{content.entry}/report",
+                           data={"csrf_token": token_value, "reason": reason})
+
+    def reports() -> list[tuple[int | None, str]]:
+        with session_factory(site.engine)() as s:
+            return [(r.entry_id, r.reason) for r in s.scalars(select(Report))]
+
+    refused = send(alice, "forged")
+    assert refused.status_code == 403 and reports() == []  # type: ignore[attr-defined]
+    assert 'value="not a paper"' in refused.text  # type: ignore[attr-defined]
+    thanks = send(alice, csrf)
+    assert thanks.status_code == 200  # type: ignore[attr-defined]
+    assert "The moderators will look at this listing" in thanks.text  # type: ignore[attr-defined]
+    assert send(alice, csrf, "again").status_code == 200  # type: ignore[attr-defined]
+    assert reports() == [(content.entry, "not a paper")]  # one report per reader
+    # the submitter has no control on their own listing and is refused if they try
+    spammer = site.client()
+    assert login(spammer, "spammer").status_code == 303
+    assert not page(spammer.get("/papers/2511.00001")).xpath('//details[@class="entry-report"]')
+    own = send(spammer, token(spammer, "/papers/2511.00001"))
+    assert own.status_code == 409 and "your own submission" in own.text  # type: ignore[attr-defined]
+    # a visitor is sent to log in; an unknown listing is a 404
+    visitor = site.client()
+    assert not page(visitor.get("/papers/2511.00001")).xpath('//details[@class="entry-report"]')
+    assert send(visitor, token(visitor)).status_code == 303  # type: ignore[attr-defined]
+    assert alice.post("/entries/999999/report", data={"csrf_token": csrf}).status_code == 404
+    # the moderators see it in their queue
+    moderator = logged_in(site, "moddy", role="moderator")
+    queue = page(moderator.get("/admin"))
+    assert any("Daily entry: 2511.00001" in text for text in texts(queue, "//article//h3"))
+    assert "not a paper" in queue.xpath("string(//main)")
+
+
 def test_ban_logs_out_hides_content_and_refuses_login(site: Site) -> None:
     content = add_content(site.engine, make_user(site.engine, "spammer"))
     spammer = site.client()

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from paperfeed.accounts.users import set_banned
@@ -287,6 +288,37 @@ def unban_user(
 
 
 # -- reports -----------------------------------------------------------------------------
+
+ENTRY_REPORTED = "Thank you. The moderators will look at this listing."
+MAX_REASON = 1000
+
+
+def report_entry(
+    session: Session, reporter: User, entry_id: int, reason: str = "",
+    now: datetime | None = None,
+) -> str:
+    """A reader's report of a daily entry (spam, off-topic, a duplicate) for the queue;
+    returns the thanks to show. Reporting one entry twice is a no-op with the same
+    thanks; a banned reader, an entry that is gone or hidden, or one's own submission
+    raise ModerationError."""
+    if reporter.is_banned:
+        raise ModerationError("This account is banned and cannot report.")
+    entry = session.get(DailyEntry, entry_id)
+    if entry is None or entry.hidden:
+        raise ModerationError("That listing is not on a daily list any more.")
+    if entry.submitted_by_id == reporter.id:
+        raise ModerationError("This is your own submission.")
+    existing = session.scalar(select(Report.id).where(
+        Report.reporter_id == reporter.id, Report.entry_id == entry.id))
+    if existing is None:
+        try:
+            with session.begin_nested():  # a report sent twice at once: one row
+                session.add(Report(reporter_id=reporter.id, entry_id=entry.id,
+                                   reason=reason.strip()[:MAX_REASON], created_at=_now(now)))
+        except IntegrityError:
+            pass
+    return ENTRY_REPORTED
+
 
 
 def resolve_report(

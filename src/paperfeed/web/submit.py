@@ -21,10 +21,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import func, select
 
+from paperfeed.community.moderation import MAX_REASON, ModerationError, report_entry
 from paperfeed.community.submit import (
     ArxivFetch,
     SubmitKind,
@@ -34,7 +35,8 @@ from paperfeed.community.submit import (
 )
 from paperfeed.config import Settings
 from paperfeed.sources.gate import file_gate
-from paperfeed.storage.models import DailyEntry
+from paperfeed.storage.engine import write_session
+from paperfeed.storage.models import DailyEntry, Paper, User
 from paperfeed.web.templating import render
 from paperfeed.web.viewer import (
     LoginRequired,
@@ -145,3 +147,46 @@ def submit(request: Request, csrf: Csrf = "", paper: Text = "") -> Response:
     link = outcome.path if outcome.kind is SubmitKind.ALREADY_LISTED else None
     return _form(request, user_id, paper, outcome.message, link,
                  STATUS.get(outcome.kind, 400), headers)
+
+
+# -- reporting a listing ------------------------------------------------------------------
+
+
+def _entry_page(request: Request, entry_id: int, *, reason: str = "", error: str = "",
+                notice: str = "", status: int = 200,
+                headers: dict[str, str] | None = None) -> Response:
+    with request.app.state.sessions() as session:
+        entry = session.get(DailyEntry, entry_id)
+        paper = session.get(Paper, entry.paper_id) if entry is not None else None
+        if entry is None or paper is None:
+            raise HTTPException(status_code=404, detail="There is no such listing.")
+        return render(request, "report_entry.html", {
+            "entry": entry, "paper": paper, "reason": reason[:MAX_REASON], "error": error,
+            "notice": notice,
+        }, status_code=status, headers=headers)
+
+
+@router.post("/entries/{entry_id}/report")
+def report_listing(request: Request, entry_id: int, csrf: Csrf = "",
+                   reason: Text = "") -> Response:
+    """A reader reports a paper's place on a daily list (spam, off-topic, a duplicate):
+    it joins the moderators' queue; the answer is a page that says so."""
+    if not check_csrf(request, csrf):
+        return _entry_page(request, entry_id, reason=reason, error=CSRF_MESSAGE, status=403)
+    signed_in = viewer(request)
+    if signed_in is None:
+        raise LoginRequired(request.headers.get("referer", "/").split(
+            str(request.base_url)[:-1], 1)[-1])
+    try:
+        rate_limit(request, "report", account=signed_in.user.username_key)
+    except TooManyRequests as exc:
+        return _entry_page(request, entry_id, reason=reason, error=str(exc.detail),
+                           status=429, headers=dict(exc.headers or {}))
+    try:
+        with write_session(request.app.state.engine) as session:
+            user = session.get(User, signed_in.user.id)
+            assert user is not None
+            thanks = report_entry(session, user, entry_id, reason, utcnow(request))
+    except ModerationError as exc:
+        return _entry_page(request, entry_id, reason=reason, error=str(exc), status=409)
+    return _entry_page(request, entry_id, notice=thanks)
