@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from paperfeed.accounts.usernames import username_key
 from paperfeed.storage import queries
+from paperfeed.storage.queries import DailyItem
 from paperfeed.web.deps import SessionDep
 from paperfeed.web.pages import PageNotFound
 from paperfeed.web.templating import render
@@ -26,8 +27,12 @@ def profile(request: Request, session: SessionDep, name: str) -> Response:
     if user is None:
         raise PageNotFound(f"There is no user “{name[:64]}” here.", [("/", "Latest papers")])
     # A paper they put on two days' lists is shown once, with its latest entry.
-    submitted = list({item.paper.id: item for item in reversed(
-        queries.submitted_by_user(session, user.id, SHOWN))}.values())[::-1]
+    submitted: list[DailyItem] = []
+    seen: set[int] = set()
+    for item in queries.submitted_by_user(session, user.id, SHOWN):  # newest first
+        if item.paper.id not in seen:
+            seen.add(item.paper.id)
+            submitted.append(item)
     upvoted = queries.upvoted_by_user(session, user.id, SHOWN) if user.show_upvotes else []
     papers = [item.paper for item in submitted] + upvoted
     return render(request, "profile.html", {

@@ -28,7 +28,6 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
@@ -41,7 +40,7 @@ from paperfeed.storage import queries
 from paperfeed.web.deps import read_session
 from paperfeed.web.templating import account_nav, page_html
 from paperfeed.web.viewer import csrf_token, finish_response, viewer
-from paperfeed.web.votecontrols import card_anchor
+from paperfeed.web.votecontrols import control_paths
 
 # Markers a shell holds where the reader's parts go. Nothing from data can produce them:
 # every value shown is escaped, so "<!--" never comes from a title or a name.
@@ -78,9 +77,8 @@ class _MarkingVotes:
         self.papers: list[ListedPaper] = []
 
     def __call__(self, paper: Any) -> Markup:
-        back = f"{self.here}#{card_anchor(paper.arxiv_id)}"
-        maker = VoteControlMaker.for_page(paper.arxiv_id, back,
-                                          "/login?next=" + quote(back, safe="/"))
+        maker = VoteControlMaker.for_page(paper.arxiv_id,
+                                          *control_paths(self.here, paper.arxiv_id))
         self.papers.append(ListedPaper(paper.id, int(paper.vote_count), maker))
         return Markup(_VOTE_MARK.format(len(self.papers) - 1))
 

@@ -44,6 +44,7 @@ from paperfeed.web.viewer import (
     UserDep,
     check_csrf,
     rate_limit,
+    require_user,
     utcnow,
     viewer,
 )
@@ -173,10 +174,7 @@ def report_listing(request: Request, entry_id: int, csrf: Csrf = "",
     it joins the moderators' queue; the answer is a page that says so."""
     if not check_csrf(request, csrf):
         return _entry_page(request, entry_id, reason=reason, error=CSRF_MESSAGE, status=403)
-    signed_in = viewer(request)
-    if signed_in is None:
-        raise LoginRequired(request.headers.get("referer", "/").split(
-            str(request.base_url)[:-1], 1)[-1])
+    signed_in = require_user(request)  # a visitor goes to log in, then back
     try:
         rate_limit(request, "report", account=signed_in.user.username_key)
     except TooManyRequests as exc:

@@ -28,6 +28,13 @@ def card_anchor(arxiv_id: str) -> str:
     return f"paper-{arxiv_id}"
 
 
+def control_paths(here: str, arxiv_id: str) -> tuple[str, str]:
+    """Where a vote on page `here` comes back to (the card), and a visitor's log-in link
+    that returns there."""
+    back = f"{here}#{card_anchor(arxiv_id)}"
+    return back, "/login?next=" + quote(back, safe="/")
+
+
 class VoteControls:
     """Callable paper -> the reader's vote control for it. `voted` holds the ids of the
     page's papers the reader upvoted; a paper outside `known` is looked up on its own."""
@@ -50,10 +57,10 @@ class VoteControls:
         return paper_id in self.voted
 
     def __call__(self, paper: Any) -> Markup:
-        back = f"{self.here}#{card_anchor(paper.arxiv_id)}"
+        back, login_url = control_paths(self.here, paper.arxiv_id)
         if self.signed_in is None:
             return vote_control(paper.arxiv_id, paper.vote_count, mode="login",
-                                login_url="/login?next=" + quote(back, safe="/"))
+                                login_url=login_url)
         return vote_control(
             paper.arxiv_id, paper.vote_count, mode="form", voted=self.is_voted(paper.id),
             csrf=csrf_token(self.request), next_path=back,
