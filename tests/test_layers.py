@@ -44,10 +44,13 @@ ALLOWED: dict[str, frozenset[str]] = {
     "accounts": frozenset({"storage"}),
     # Submissions, votes, comments, moderation (planned).
     "community": frozenset({"storage", "render", "ranking", "accounts", "ingest", "sources"}),
-    # Sending mail (planned).
+    # Sending mail: messages, SMTP and Maildir transports.
     "mail": frozenset({"render"}),
-    # Email digests (planned).
+    # Email digests: subscriptions, composing, the outbox.
     "digest": frozenset({"storage", "render", "ranking", "search", "accounts", "mail"}),
+    # The scheduled jobs: harvest, then what depends on new papers; send the digests.
+    "worker": frozenset({"storage", "sources", "ingest", "search", "ranking", "community",
+                         "accounts", "mail", "digest"}),
     # Feeds and BibTeX/RIS/CSL/JSONL exports (planned).
     "feeds": frozenset({"storage", "render", "ranking", "search"}),
     "export": frozenset({"storage", "render", "search"}),
@@ -61,7 +64,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     # The command line: everything below it; nothing imports it but __main__.
     "cli": frozenset(
         {"storage", "render", "search", "ranking", "ingest", "sources", "accounts",
-         "community", "mail", "digest", "feeds", "export", "demo", "web"}
+         "community", "mail", "digest", "feeds", "export", "demo", "web", "worker"}
     ),
     "__main__": frozenset({"cli"}),
 }

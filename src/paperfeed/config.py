@@ -60,6 +60,7 @@ class RateLimits(BaseSettings):
     comment: str = Field(default="10/5m", description="Comments and edits per account")
     comment_per_address: str = Field(default="60/5m", description="Comments per address")
     report: str = Field(default="20/1h", description="Reports per account")
+    subscribe: str = Field(default="20/1h", description="Digest subscriptions per address")
 
     @field_validator("*")
     @classmethod
@@ -69,6 +70,113 @@ class RateLimits(BaseSettings):
         if value.strip() and not re.match(r"^\s*\d+\s*/\s*\d*\s*[smhd]\s*$", value):
             raise ValueError("a rate limit looks like 10/15m (count/period in s, m, h or d)")
         return value
+
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def _check_time_of_day(value: str) -> str:
+    import re
+
+    match = re.match(r"^\s*(\d{1,2}):(\d{2})\s*$", value)
+    if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
+        raise ValueError("a time of day looks like 07:30 (24-hour clock)")
+    return f"{int(match.group(1)):02d}:{match.group(2)}"
+
+
+def _check_timezone(value: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {value!r} (use a name like Europe/Berlin)") from None
+    return value
+
+
+class DigestSettings(BaseSettings):
+    """Email digests: when they go out, what they hold, how sending copes with failures."""
+
+    model_config = SettingsConfigDict(extra="forbid")
+
+    send_at: str = Field(default="07:00", description="Time of day the worker sends digests")
+    timezone: str = Field(default="UTC", description="Time zone of send_at and of the periods")
+    weekly_on: str = Field(default="monday", description="Day the weekly digest goes out")
+    papers: int = Field(default=10, ge=1, le=100, description="Papers per digest by default")
+    trending: int = Field(default=5, ge=0, le=50, description="Trending papers per digest")
+    send_empty: bool = Field(default=False, description="Send a digest with no papers in it")
+    confirm_hours: int = Field(default=72, ge=1, description="Hours a confirmation link lasts")
+    max_hard_bounces: int = Field(
+        default=3, ge=1, description="Permanent failures after which a subscription pauses"
+    )
+    retry_seconds: float = Field(
+        default=60.0, gt=0, description="First wait after a temporary failure (doubles)"
+    )
+    max_attempts: int = Field(default=6, ge=1, description="Tries before a digest is failed")
+    retry_window: float = Field(
+        default=900.0, ge=0,
+        description="Seconds `digest send` waits for retries before leaving them to a rerun",
+    )
+
+    @field_validator("send_at")
+    @classmethod
+    def _time(cls, value: str) -> str:
+        return _check_time_of_day(value)
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        return _check_timezone(value)
+
+    @field_validator("weekly_on")
+    @classmethod
+    def _weekday(cls, value: str) -> str:
+        if value.strip().lower() not in WEEKDAYS:
+            raise ValueError("weekly_on is a day of the week, like monday")
+        return value.strip().lower()
+
+
+class WorkerSettings(BaseSettings):
+    """`paperfeed worker`'s schedule (digests go out at [digest] send_at)."""
+
+    model_config = SettingsConfigDict(extra="forbid")
+
+    harvest_categories: list[str] = Field(
+        default_factory=list, description="arXiv categories harvested from RSS every weekday"
+    )
+    harvest_at: str = Field(
+        default="20:30", description="Time of day of the harvest (after arXiv announces)"
+    )
+    harvest_timezone: str = Field(
+        default="America/New_York", description="Time zone of harvest_at (arXiv's own)"
+    )
+    harvest_days: list[str] = Field(
+        default_factory=lambda: ["sunday", "monday", "tuesday", "wednesday", "thursday"],
+        description="Days arXiv announces new papers (in harvest_timezone)",
+    )
+    rss_url: str = Field(
+        default="https://rss.arxiv.org/rss", description="arXiv's RSS service the worker reads"
+    )
+    poll_seconds: float = Field(default=30.0, gt=0, description="How often the worker wakes")
+
+    @field_validator("harvest_at")
+    @classmethod
+    def _time(cls, value: str) -> str:
+        return _check_time_of_day(value)
+
+    @field_validator("harvest_timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        return _check_timezone(value)
+
+    @field_validator("harvest_days")
+    @classmethod
+    def _days(cls, value: list[str]) -> list[str]:
+        days = [day.strip().lower() for day in value]
+        for day in days:
+            if day not in WEEKDAYS:
+                raise ValueError(f"{day!r} is not a day of the week")
+        return days
 
 
 class Settings(BaseSettings):
@@ -128,6 +236,22 @@ class Settings(BaseSettings):
     rules: DailyRules = Field(
         default_factory=DailyRules, description="Rules for the daily list (config file section)"
     )
+    smtp_url: str = Field(
+        default="",
+        description="Where mail goes: smtp://USER:PASS@HOST:587 (STARTTLS when offered; "
+        "?starttls=require insists), smtps://USER:PASS@HOST:465, or maildir:///PATH; empty: "
+        "no mail is sent (in demo mode it goes to the site's /mailbox page)",
+    )
+    mail_from: str = Field(
+        default="paperfeed <paperfeed@localhost>", description="From address of every mail"
+    )
+    digest: DigestSettings = Field(
+        default_factory=DigestSettings, description="Email digests (config file section)"
+    )
+    worker: WorkerSettings = Field(
+        default_factory=WorkerSettings,
+        description="`paperfeed worker`'s schedule (config file section)",
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -156,6 +280,14 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return (init_settings, env_settings)
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _check_smtp_url(cls, value: str) -> str:
+        value = value.strip()
+        if value and not value.startswith(("smtp://", "smtps://", "maildir://")):
+            raise ValueError("smtp_url must start with smtp://, smtps:// or maildir://")
+        return value
 
     @property
     def is_sqlite(self) -> bool:
@@ -231,7 +363,7 @@ def effective_settings(settings: Settings) -> dict[str, Any]:
         value = getattr(settings, name)
         if isinstance(value, SecretStr):
             out[name] = "********" if value.get_secret_value() else "(not set)"
-        elif name == "database_url":
+        elif name in ("database_url", "smtp_url"):
             out[name] = mask_url(value)
         elif isinstance(value, BaseSettings):
             out[name] = value.model_dump()

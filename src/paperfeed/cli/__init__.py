@@ -41,9 +41,9 @@ def _root(
 
 def _register() -> None:
     # Import order is the order of `paperfeed --help`.
-    from paperfeed.cli import db, harvest, index, ingest, papers, search, users, web
+    from paperfeed.cli import db, digest, harvest, index, ingest, papers, search, users, web
 
-    for module in (web, db, ingest, harvest, papers, search, index, users):
+    for module in (web, db, ingest, harvest, papers, search, index, users, digest):
         module.register(app)
 
 

@@ -111,6 +111,8 @@ class User(Base):
     # Whether /users/NAME lists what they upvoted.
     show_upvotes: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # When the account's email address was confirmed from a mailed link (None: not yet).
+    email_verified_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     @property
     def is_admin(self) -> bool:
@@ -280,3 +282,93 @@ class PaperEmbedding(Base):
     # Hash of the text the vector was computed from: re-embedded when title/abstract change.
     content_hash: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Subscription(Base):
+    """An email address that asked for digests: pending until the address is confirmed,
+    then active (or paused after hard bounces, or unsubscribed)."""
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (Index("ix_subscriptions_status_period", "status", "period"),)
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    email: Mapped[str] = mapped_column(String(320))
+    # lower(email): one subscription per address, whatever its case.
+    email_key: Mapped[str] = mapped_column(String(320), unique=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # pending, active, paused or unsubscribed.
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    period: Mapped[str] = mapped_column(String(8), default="daily")
+    max_papers: Mapped[int] = mapped_column(Integer, default=10)
+    categories: Mapped[list[str]] = mapped_column(JSON, default=list)
+    keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
+    authors: Mapped[list[str]] = mapped_column(JSON, default=list)
+    searches: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Signs the manage and unsubscribe links; a new secret revokes the old links.
+    secret: Mapped[str] = mapped_column(String(64))
+    hard_bounces: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    unsubscribed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class MailToken(Base):
+    """A single-use link mailed to an address (confirm a subscription, verify an
+    account's email, reset a password); only its SHA-256 is stored."""
+
+    __tablename__ = "mail_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(16))
+    subscription_id: Mapped[int | None] = mapped_column(
+        ForeignKey("subscriptions.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    email: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class DigestOutbox(Base):
+    """One digest of one subscription for one period: sent at most once (the unique
+    constraint), claimed atomically by a sender (see :mod:`paperfeed.digest.outbox`)."""
+
+    __tablename__ = "digest_outbox"
+    __table_args__ = (
+        UniqueConstraint("subscription_id", "period", "period_start", name="uq_digest_outbox"),
+        Index("ix_digest_outbox_due", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    subscription_id: Mapped[int] = mapped_column(
+        ForeignKey("subscriptions.id", ondelete="CASCADE")
+    )
+    period: Mapped[str] = mapped_column(String(8))
+    period_start: Mapped[date] = mapped_column(Date)
+    # pending, claimed, sending, sent, empty, failed or unknown.
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    message_id: Mapped[str | None] = mapped_column(String(300))
+    papers: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Lock(Base):
+    """A named lease one process holds at a time (the worker's on SQLite; PostgreSQL
+    uses an advisory lock instead)."""
+
+    __tablename__ = "locks"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    acquired_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)

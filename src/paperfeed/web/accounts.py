@@ -206,9 +206,11 @@ def _settings(
     request: Request, signed_in: SignedIn, errors: dict[str, str], status: int = 200,
     headers: dict[str, str] | None = None, notice: str = "", typed: dict[str, str] | None = None,
 ) -> Response:
+    from paperfeed.web.digest import account_digest
+
     return render(request, "settings.html", {
         "user": signed_in.user, "errors": errors, "values": _kept(**(typed or {})),
-        "notice": notice,
+        "notice": notice, "digest": account_digest(request, signed_in.user),
     }, status_code=status, headers=headers)
 
 

@@ -117,7 +117,9 @@ def create_app(
     from paperfeed.web import (
         accounts,
         comments,
+        digest,
         lists,
+        mailbox,
         moderation,
         pages,
         profiles,
@@ -151,7 +153,8 @@ def create_app(
     # Specific routers first: the page router's /papers/{id:path} catches the rest.
     app.include_router(api_search_router)
     app.include_router(search_router)
-    for module in (accounts, submit, votes, comments, moderation, lists, profiles):
+    for module in (accounts, submit, votes, comments, moderation, lists, profiles, digest,
+                   mailbox):
         app.include_router(module.router)
     app.include_router(pages.router)
     return app

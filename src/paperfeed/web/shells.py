@@ -38,16 +38,18 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from paperfeed.render.jinja import VoteControlMaker
 from paperfeed.storage import queries
 from paperfeed.web.deps import read_session
-from paperfeed.web.templating import account_nav, page_html
+from paperfeed.web.templating import account_nav, page_html, subscribe_form
 from paperfeed.web.viewer import csrf_token, finish_response, viewer
 from paperfeed.web.votecontrols import control_paths
 
 # Markers a shell holds where the reader's parts go. Nothing from data can produce them:
 # every value shown is escaped, so "<!--" never comes from a title or a name.
 ACCOUNT_MARK = "<!--pf:account-->"
+SUBSCRIBE_MARK = "<!--pf:subscribe-->"
 _VOTE_MARK = "<!--pf:vote:{}-->"
-_MARKS = re.compile(r"<!--pf:(?:account|vote:(\d+))-->")
+_MARKS = re.compile(r"<!--pf:(?:(account)|(subscribe)|vote:(\d+))-->")
 ACCOUNT_SLOT = -1
+SUBSCRIBE_SLOT = -2
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +62,8 @@ class ListedPaper:
 @dataclass(frozen=True, slots=True)
 class Shell:
     """A page cut at its markers: ``parts[i]`` is followed by slot ``slots[i]``
-    (:data:`ACCOUNT_SLOT`, or an index into ``papers``); ``parts`` has one more item."""
+    (:data:`ACCOUNT_SLOT`, :data:`SUBSCRIBE_SLOT`, or an index into ``papers``);
+    ``parts`` has one more item."""
 
     parts: tuple[str, ...]
     slots: tuple[int, ...]
@@ -94,7 +97,12 @@ def make_shell(html: str, papers: list[ListedPaper], expires: float) -> Shell:
     start = 0
     for match in _MARKS.finditer(html):
         parts.append(html[start:match.start()])
-        slots.append(ACCOUNT_SLOT if match.group(1) is None else int(match.group(1)))
+        if match.group(1):
+            slots.append(ACCOUNT_SLOT)
+        elif match.group(2):
+            slots.append(SUBSCRIBE_SLOT)
+        else:
+            slots.append(int(match.group(3)))
         start = match.end()
     parts.append(html[start:])
     return Shell(tuple(parts), tuple(slots), tuple(papers), expires)
@@ -166,13 +174,15 @@ def _render_shell(request: Request, template: str, context: dict[str, Any],
         **context,
         "viewer": None,
         "account_nav": lambda: Markup(ACCOUNT_MARK),
+        "subscribe_form": lambda: Markup(SUBSCRIBE_MARK),
         "vote_controls": marking,
     })
     return make_shell(html, marking.papers, cache.clock() + cache.seconds)
 
 
 def fill(request: Request, session: Session, shell: Shell) -> str:
-    """The shell with this request's reader's account links and vote controls."""
+    """The shell with this request's reader's account links, subscribe form and vote
+    controls."""
     signed_in = viewer(request)
     controls: list[str]
     if signed_in is None:
@@ -185,10 +195,16 @@ def fill(request: Request, session: Session, shell: Shell) -> str:
             count, voted = state.get(paper.id, (paper.vote_count, False))
             controls.append(paper.controls.form(count, voted, token))
     account = account_nav(request)
+    subscribe = subscribe_form(request)
     out: list[str] = []
     for part, slot in zip(shell.parts, shell.slots, strict=False):
         out.append(part)
-        out.append(account if slot == ACCOUNT_SLOT else controls[slot])
+        if slot == ACCOUNT_SLOT:
+            out.append(account)
+        elif slot == SUBSCRIBE_SLOT:
+            out.append(subscribe)
+        else:
+            out.append(controls[slot])
     out.append(shell.parts[-1])
     return "".join(out)
 

@@ -36,6 +36,17 @@ def account_nav(request: Request) -> Markup:
         viewer=signed_in, csrf_token=csrf_token(request) if signed_in else ""))
 
 
+def subscribe_form(request: Request) -> Markup:
+    """The footer's "trending papers in your inbox" form (``_subscribe.html``): the same
+    for every visitor (pages with it are cached for all; see :mod:`paperfeed.web.digest`
+    for its CSRF check); a signed-in reader's has their address and session token."""
+    signed_in = viewer(request)
+    email = (signed_in.user.email or "") if signed_in else ""
+    token = signed_in.csrf_token if signed_in else ""
+    return Markup(environment().get_template("_subscribe.html").render(email=email,
+                                                                        token=token))
+
+
 def page_html(request: Request, template: str, context: dict[str, Any] | None = None) -> str:
     """A template rendered with the site-wide context (see :func:`render`)."""
     settings = request.app.state.settings
@@ -47,6 +58,7 @@ def page_html(request: Request, template: str, context: dict[str, Any] | None = 
         "viewer": viewer(request),
         "csrf_token": lambda: csrf_token(request),
         "account_nav": lambda: account_nav(request),
+        "subscribe_form": lambda: subscribe_form(request),
     }
     if context:
         values.update(context)
