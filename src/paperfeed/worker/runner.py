@@ -23,7 +23,8 @@ from paperfeed.worker.schedule import Job, is_due, jobs
 log = logging.getLogger(__name__)
 STATE_SOURCE = "worker"
 
-JobFunction = Callable[[Engine, Settings, threading.Event], str]
+# A job: (engine, settings, the stop event, the moment it runs for, aware UTC) -> summary.
+JobFunction = Callable[[Engine, Settings, threading.Event, datetime], str]
 
 
 def _aware_now() -> datetime:
@@ -48,7 +49,8 @@ def record_run(engine: Engine, name: str, when: datetime, summary: str) -> None:
 # -- the jobs -----------------------------------------------------------------------------
 
 
-def harvest_job(engine: Engine, settings: Settings, stop: threading.Event) -> str:
+def harvest_job(engine: Engine, settings: Settings, stop: threading.Event,
+                now: datetime) -> str:
     """Harvest the configured RSS categories (rules put matches on the day's list), rank
     the new list entries, embed the new papers."""
     from paperfeed.ingest.harvest import harvest_rss
@@ -95,10 +97,11 @@ def embed_new(engine: Engine, settings: Settings) -> str:
 
 
 def digest_job(kind: str) -> JobFunction:
-    def run(engine: Engine, settings: Settings, stop: threading.Event) -> str:
-        from paperfeed.digest.service import period_for, send
+    def run(engine: Engine, settings: Settings, stop: threading.Event, now: datetime) -> str:
+        from paperfeed.digest.periods import just_ended
+        from paperfeed.digest.service import send, today
 
-        period = period_for(settings, kind)
+        period = just_ended(kind, today(settings, now))
         report = send(engine, settings, period, stop=stop)
         return (f"{period.kind} {period.start}: {report.sent} sent, {report.empty} empty, "
                 f"{report.retried} retried, {report.failed} failed, {report.unknown} unknown")
@@ -140,7 +143,7 @@ class Worker:
     def _run(self, job: Job, now: datetime) -> str:
         self.on_event(f"{job.name}: started")
         try:
-            summary = self.functions[job.name](self.engine, self.settings, self.stop)
+            summary = self.functions[job.name](self.engine, self.settings, self.stop, now)
         except Exception as exc:  # one failing job must not stop the others
             log.exception("worker job %s failed", job.name)
             summary = f"failed: {exc}"
