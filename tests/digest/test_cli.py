@@ -95,3 +95,17 @@ def test_unsubscribe_and_list(cli_env: Env) -> None:
     assert left.exit_code == 0
     assert subscription(cli_env, "ada@example.org").status == "unsubscribed"
     assert invoke("unsubscribe", "nobody@example.org").exit_code == 1
+
+
+def test_config_shows_the_workers_schedule(cli_env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PAPERFEED_WORKER__HARVEST_CATEGORIES", '["cs.LG", "stat.ML"]')
+    monkeypatch.setenv("PAPERFEED_DIGEST__SEND_AT", "06:45")
+    monkeypatch.setenv("PAPERFEED_DIGEST__TIMEZONE", "Europe/Berlin")
+    monkeypatch.setenv("PAPERFEED_SMTP_URL", "smtp://mailer:s3cret-pw@mail.example.org:587")
+    result = runner.invoke(app, ["config"])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "digest-daily: every day at 06:45 Europe/Berlin" in text
+    assert "harvest: " in text and "at 20:30 America/New_York" in text
+    assert "cs.LG, stat.ML" in text
+    assert "mail.example.org" in text and "s3cret-pw" not in text  # the password masked

@@ -18,6 +18,8 @@ import pytest
 from sqlalchemy import Engine
 
 from paperfeed.accounts.users import create_user
+from paperfeed.digest.links import make_token
+from paperfeed.storage.models import Subscription
 from paperfeed.storage.engine import write_session
 from tests.web.browser import check_axe, launch, open_tab, require_axe, serve_demo
 from tests.web.sessions import PASSWORD
@@ -39,6 +41,12 @@ class Page:
     def __str__(self) -> str:
         return self.path + (" (signed in)" if self.signed_in else "")
 
+
+# A digest subscription made by _add_user, and its signed links (serve_demo signs with
+# "x" * 32).
+A11Y_SUBSCRIPTION = Subscription(id=1, email="reader@example.org", secret="a11y" * 8)
+MANAGE_TOKEN = make_token("x" * 32, "manage", A11Y_SUBSCRIPTION)
+UNSUBSCRIBE_TOKEN = make_token("x" * 32, "unsubscribe", A11Y_SUBSCRIPTION)
 
 # Every page type. Add new pages here; `later=True` ones are skipped until they exist.
 PAGES = [
@@ -63,6 +71,10 @@ PAGES = [
     Page("/users/demo-ada", later=True),
     Page(f"/users/{USER}", signed_in=True, later=True),
     Page("/admin", signed_in=True, later=True),
+    Page("/digest"),
+    Page(f"/digest/manage?token={MANAGE_TOKEN}"),
+    Page(f"/digest/unsubscribe?token={UNSUBSCRIBE_TOKEN}"),
+    Page("/mailbox"),
 ]
 THEMES = ["light", "dark"]
 
@@ -70,6 +82,11 @@ THEMES = ["light", "dark"]
 def _add_user(engine: Engine) -> None:
     with write_session(engine) as session:
         create_user(session, USER, f"{USER}@example.org", PASSWORD, role="admin")
+        session.add(Subscription(
+            id=1, email="reader@example.org", email_key="reader@example.org",
+            status="active", period="weekly", max_papers=10, categories=["cs.LG"],
+            keywords=["diffusion"], authors=[], searches=['"language model"'],
+            secret=A11Y_SUBSCRIPTION.secret, hard_bounces=0))
 
 
 @pytest.fixture(scope="module")

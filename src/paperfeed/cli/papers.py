@@ -68,15 +68,23 @@ def stats(as_json: bool = typer.Option(False, "--json", help="Print counts as JS
 
 @user_errors
 def config(as_json: bool = typer.Option(False, "--json", help="Print as JSON.")) -> None:
-    """Print the effective settings (secrets masked)."""
+    """Print the effective settings (secrets masked) and the worker's schedule."""
     from paperfeed.config import effective_settings
+    from paperfeed.worker.schedule import jobs
 
-    values = effective_settings(get_settings())
+    settings = get_settings()
+    values = effective_settings(settings)
+    schedule = [{"job": job.name, "when": job.when(), "does": job.description}
+                for job in jobs(settings)]
     if as_json:
-        typer.echo(json.dumps(values, indent=2, default=str))
+        typer.echo(json.dumps({**values, "schedule": schedule}, indent=2, default=str))
         return
     for key, value in values.items():
         console.print(f"[bold]{key}[/] = {escape(json.dumps(value, default=str))}")
+    console.print("[bold]schedule[/] (paperfeed worker):")
+    for job in schedule:
+        console.print(escape(f"  {job['job']}: {job['when']}: {job['does']}"), highlight=False,
+                      soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:

@@ -91,8 +91,17 @@ def demo(
         leftover.unlink(missing_ok=True)
     url = f"sqlite:///{path}"
     secret = base.secret_key.get_secret_value() or DEMO_SECRET_KEY
+    # Links in the demo's mail point at this server unless a public URL is configured.
+    base_url = None if "base_url" in base.model_fields_set else f"http://127.0.0.1:{port}"
     settings = get_settings(database_url=url, demo=True, secret_key=secret, host="127.0.0.1",
-                            port=port)
+                            port=port, base_url=base_url)
+    from paperfeed.digest.mailer import demo_mailbox
+
+    mailbox = demo_mailbox(settings)
+    if mailbox is not None:  # a fresh demo starts with an empty mailbox
+        import shutil
+
+        shutil.rmtree(mailbox, ignore_errors=True)
     engine = make_engine(url)
     migrate.upgrade(engine)
     report = build_demo(engine)

@@ -24,6 +24,7 @@ from paperfeed.accounts.users import AccountError, authenticate, create_user, se
 from paperfeed.community.membership import delete_account
 from paperfeed.storage.engine import write_session
 from paperfeed.storage.models import User
+from paperfeed.web.recovery import send_verification
 from paperfeed.web.templating import render
 from paperfeed.web.viewer import (
     LoginRequired,
@@ -48,6 +49,7 @@ DIFFERENT_PASSWORDS = "The two passwords differ; type the same password twice."
 SAVED = {
     "password": "Your password was changed. Every other session of your account was logged out.",
     "profile": "Your profile settings were saved.",
+    "verify": "We mailed you a verification link; it works for 48 hours.",
 }
 
 Text = Annotated[str, Form()]
@@ -123,6 +125,7 @@ def register(
     except IntegrityError:  # the same name or address registered a moment ago
         return _form(request, "register.html", values,
                      {"username": "That username or email address was just taken."}, 400)
+    send_verification(request, user)  # a mail failure is logged; the account is made
     response = _redirect(values["next"])
     sign_in(request, response, user)
     return response

@@ -123,6 +123,7 @@ def create_app(
         moderation,
         pages,
         profiles,
+        recovery,
         submit,
         votes,
     )
@@ -153,8 +154,8 @@ def create_app(
     # Specific routers first: the page router's /papers/{id:path} catches the rest.
     app.include_router(api_search_router)
     app.include_router(search_router)
-    for module in (accounts, submit, votes, comments, moderation, lists, profiles, digest,
-                   mailbox):
+    for module in (accounts, recovery, submit, votes, comments, moderation, lists, profiles,
+                   digest, mailbox):
         app.include_router(module.router)
     app.include_router(pages.router)
     return app
