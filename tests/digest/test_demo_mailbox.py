@@ -47,8 +47,8 @@ def test_the_demo_loop_without_a_mail_server(engine: Engine, tmp_path: Path) -> 
         digest = _open(client, "papers for")
         assert "Graph neural networks for molecules" in digest
         doc = _doc(client.get("/mailbox"))
-        key = [a.get("href") for a in doc.xpath('//ul[@class="mailbox-list"]//a')
-               if "papers for" in a.text][0]
+        key = next(a.get("href") for a in doc.xpath('//ul[@class="mailbox-list"]//a')
+                   if "papers for" in a.text)
         html = client.get(f"{key}/html")
         assert "sandbox" in html.headers["content-security-policy"]
         assert "Graph neural networks for molecules" in html.text

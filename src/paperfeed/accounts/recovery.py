@@ -105,10 +105,10 @@ def reset_password(session: Session, token: str, new_password: str, *, now: date
     TokenError as :func:`check_reset`; AccountError for a weak password, with the token
     left usable."""
     user = check_reset(session, token, now=now)
-    tokens.redeem(session, token, "reset-password", now=now)
     problem = password_problem(new_password)
     if problem:
         raise AccountError(problem, "password")
+    tokens.redeem(session, token, "reset-password", now=now)
     set_password(session, user, new_password)
     tokens.revoke_unused(session, purpose="reset-password", user_id=user.id, now=now)
     return user
