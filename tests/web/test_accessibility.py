@@ -19,8 +19,8 @@ from sqlalchemy import Engine
 
 from paperfeed.accounts.users import create_user
 from paperfeed.digest.links import make_token
-from paperfeed.storage.models import Subscription
 from paperfeed.storage.engine import write_session
+from paperfeed.storage.models import Subscription
 from tests.web.browser import check_axe, launch, open_tab, require_axe, serve_demo
 from tests.web.sessions import PASSWORD
 
