@@ -109,3 +109,13 @@ def test_config_shows_the_workers_schedule(cli_env: Env, monkeypatch: pytest.Mon
     assert "harvest: " in text and "at 20:30 America/New_York" in text
     assert "cs.LG, stat.ML" in text
     assert "mail.example.org" in text and "s3cret-pw" not in text  # the password masked
+
+
+def test_send_without_a_mail_server_is_a_one_line_error(cli_env: Env,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    invoke("subscribe", "ada@example.org", "--confirmed", "--category", "cs.LG")
+    monkeypatch.setenv("PAPERFEED_SMTP_URL", "")
+    result = invoke("send", "--period", "daily", "--date", "2026-11-30")
+    assert result.exit_code == 1
+    assert "no mail server is configured" in result.output
+    assert invoke("send", "--period", "daily", "--date", "2026-11-30", "--dry-run").exit_code == 0

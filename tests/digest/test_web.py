@@ -205,3 +205,38 @@ def test_one_click_unsubscribe_needs_no_cookie_and_does_not_redirect(
 
     later = replace(env, period=containing("daily", env.period.start.replace(day=29)))
     assert send_period(later).queued == 0
+
+
+def test_when_the_confirmation_cannot_be_mailed_asking_again_works(
+        env: Env, web: tuple[TestClient, list[float]]) -> None:
+    client, _ = web
+    env.smtp.script(["451"])
+    failed = _subscribe(client, "later@example.org")
+    assert failed.status_code == 503 and "try again later" in failed.text
+    assert failed.headers["Retry-After"]
+    assert env.smtp.messages == []
+    again = _subscribe(client, "later@example.org")  # not held back by the failed one
+    assert again.status_code == 200
+    link = _link(_confirmation(env, "later@example.org"), "/digest/confirm")
+    assert client.get(link).status_code == 200
+    assert subscription(env, "later@example.org").status == "active"
+
+
+def test_a_signed_in_readers_footer_has_their_address(
+        env: Env, web: tuple[TestClient, list[float]]) -> None:
+    from tests.web.sessions import login, make_user
+
+    client, _ = web
+    make_user(env.engine, "ada")
+    assert login(client, "ada").status_code == 303
+    doc = _doc(client.get("/"))
+    form = doc.xpath('//form[@action="/digest/subscribe"]')[0]
+    assert form.xpath('.//input[@name="email"]/@value') == ["ada@example.org"]
+    token = form.xpath('.//input[@name="csrf_token"]/@value')
+    assert token and token[0]
+    response = client.post("/digest/subscribe", data={"email": "ada@example.org",
+                                                      "csrf_token": token[0]})
+    assert response.status_code == 200 and "Check your inbox" in response.text
+    settings_page = client.get("/settings")
+    assert "waiting for the confirmation link" in settings_page.text
+    assert "/digest/manage?token=" in settings_page.text

@@ -64,10 +64,9 @@ def subscribe(
     the form, and nothing else until the link in it is followed."""
     from paperfeed.digest import notices
     from paperfeed.digest.service import datetime_now
-    from paperfeed.digest.subscriptions import PreferenceError, Preferences, subscribe
+    from paperfeed.digest.subscriptions import PreferenceError, Preferences
     from paperfeed.mail.addresses import InvalidAddress
     from paperfeed.mail.transport import MailError
-    from paperfeed.storage.engine import write_session
 
     settings = get_settings()
     engine = get_engine(settings)
@@ -75,17 +74,14 @@ def subscribe(
                         categories=category, keywords=keyword, authors=author,
                         searches=search)
     try:
-        with write_session(engine) as session:
-            outcome = subscribe(session, email, settings, now=datetime_now(), prefs=prefs,
-                                confirmed=confirmed)
-            letter = notices.letter_for(session, settings, outcome)
-            address = outcome.subscription.email
-            if letter is not None:
-                notices.send_letter(settings, outcome.subscription, letter)
+        outcome = notices.subscribe_and_notify(engine, settings, email, now=datetime_now(),
+                                               prefs=prefs, confirmed=confirmed)
+        address = outcome.subscription.email
     except (InvalidAddress, PreferenceError) as exc:
         fail(str(exc), EXIT_USAGE)
     except MailError as exc:
-        fail(f"nothing changed: the confirmation mail could not be sent: {exc}")
+        fail(f"the mail to {email} could not be sent ({exc}); nothing else is sent to it "
+             "until it is confirmed: run this again once mail works")
     finally:
         engine.dispose()
     said = {
@@ -246,9 +242,12 @@ def send(
 ) -> None:
     """Build and send the digests of a period, each subscriber's at most once (rerun it
     freely). Exit 0 when all went out, 3 when some failed or their fate is unknown."""
+    from paperfeed.digest.mailer import mail_url
     from paperfeed.digest.outbox import dry_run as count_only
 
     settings = get_settings()
+    if not dry_run and not mail_url(settings):
+        fail("no mail server is configured: set PAPERFEED_SMTP_URL (or use --dry-run)")
     engine = get_engine(settings)
     stop = threading.Event()
     _stop_on_sigterm(stop)

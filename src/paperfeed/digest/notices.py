@@ -4,13 +4,18 @@ whether an address is on the list)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from sqlalchemy import Engine, delete
 from sqlalchemy.orm import Session
 
+from paperfeed.accounts.sessions import token_id
 from paperfeed.config import Settings
 from paperfeed.digest import links, mailer
 from paperfeed.digest.emails import Letter, notice
-from paperfeed.digest.subscriptions import Outcome
-from paperfeed.storage.models import Subscription
+from paperfeed.digest.subscriptions import Outcome, Preferences, subscribe
+from paperfeed.storage.engine import write_session
+from paperfeed.storage.models import MailToken, Subscription
 
 
 def confirmation_letter(settings: Settings, confirm_url: str) -> Letter:
@@ -61,3 +66,28 @@ def send_letter(settings: Settings, subscription: Subscription, letter: Letter) 
     """Mail one notice now (the transport's MailError when it cannot be sent)."""
     with mailer.transport(settings) as transport:
         transport.send(mailer.message(settings, subscription.email, letter))
+
+
+def subscribe_and_notify(
+    engine: Engine, settings: Settings, email: str, *, now: datetime,
+    prefs: Preferences | None = None, user_id: int | None = None, confirmed: bool = False,
+) -> Outcome:
+    """Subscribe (committed first, so no database lock is held while mailing), then mail
+    the confirmation or the reminder. When the mail cannot be sent (the transport's
+    MailError, re-raised) its link is withdrawn, so asking again sends a new one at once;
+    a pending subscription that was never mailed sends nothing."""
+    with write_session(engine) as session:
+        outcome = subscribe(session, email, settings, now=now, prefs=prefs,
+                            user_id=user_id, confirmed=confirmed)
+        letter = letter_for(session, settings, outcome)
+    if letter is None:
+        return outcome
+    try:
+        send_letter(settings, outcome.subscription, letter)
+    except Exception:
+        if outcome.confirm_token:
+            with write_session(engine) as session:
+                session.execute(delete(MailToken).where(
+                    MailToken.token_hash == token_id(outcome.confirm_token)))
+        raise
+    return outcome

@@ -29,7 +29,6 @@ from paperfeed.digest.subscriptions import (
     confirm,
     preferences_of,
     resubscribe,
-    subscribe,
     unsubscribe,
     update_preferences,
 )
@@ -48,8 +47,8 @@ Csrf = Annotated[str, Form(alias="csrf_token")]
 BAD_LINK = ("This link does not work: it is incomplete, was changed, or belongs to a "
             "subscription that was replaced. Nothing was changed. Use the link in your "
             "latest digest, or subscribe again.")
-MAIL_DOWN = ("We could not send the confirmation mail just now. Nothing was changed; "
-             "please try again later.")
+MAIL_DOWN = ("We could not send the confirmation mail just now, so nothing will be sent "
+             "to this address. Please try again later.")
 
 
 def _key(request: Request) -> str:
@@ -118,13 +117,10 @@ def subscribe_post(request: Request, email: Text = "", period: Text = "daily",
     prefs = Preferences(period=period if period in ("daily", "weekly") else "daily",
                         max_papers=settings.digest.papers)
     try:
-        with write_session(request.app.state.engine) as session:
-            outcome = subscribe(session, email, settings, now=utcnow(request), prefs=prefs,
-                                user_id=signed_in.user.id if signed_in else None)
-            letter = notices.letter_for(session, settings, outcome)
-            if letter is not None:
-                notices.send_letter(settings, outcome.subscription, letter)
-            address = outcome.subscription.email
+        outcome = notices.subscribe_and_notify(
+            request.app.state.engine, settings, email, now=utcnow(request), prefs=prefs,
+            user_id=signed_in.user.id if signed_in else None)
+        address = outcome.subscription.email
     except InvalidAddress as exc:
         return _subscribe_page(request, email=email, error=str(exc), status=400)
     except MailError as exc:
