@@ -88,6 +88,7 @@ def test_connection_refused_is_retried_later(env: Env, unused_port: int) -> None
     add_subscriber(env, "ada@example.org", categories=["cs.LG"])
     env.settings.smtp_url = f"smtp://127.0.0.1:{unused_port}"
     env.settings.digest.retry_window = 0
+    env.settings.digest.retry_seconds = 3600  # the retry is not due within this run
     report = send_period(env)
     assert (report.sent, report.retried, report.waiting) == (0, 1, 1)
     assert outbox_rows(env)[0].status == "pending"
