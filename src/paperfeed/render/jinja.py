@@ -8,6 +8,7 @@ folders in front of this package's ``templates/`` (which holds ``_card.html``).
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -101,7 +102,10 @@ def vote_control(
     return Markup(f'<div class="vote">{_tally(count)}</div>')
 
 
-_CSRF_HOLE, _TALLY_HOLE = "\x00csrf\x00", "\x00tally\x00"
+# Holes with a random part made at start-up: no title, path or token can contain them, so
+# filling one never fills text that came from data (or from the other hole's value).
+_HOLE_NONCE = secrets.token_hex(8)
+_CSRF_HOLE, _TALLY_HOLE = f"\x00csrf-{_HOLE_NONCE}\x00", f"\x00tally-{_HOLE_NONCE}\x00"
 
 
 @dataclass(frozen=True, slots=True)
