@@ -9,10 +9,10 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from platformdirs import user_data_dir
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import AfterValidator, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 # Secrets that must never be used to serve a real site.
@@ -94,13 +94,17 @@ def _check_timezone(value: str) -> str:
     return value
 
 
+TimeOfDay = Annotated[str, AfterValidator(_check_time_of_day)]
+TimeZone = Annotated[str, AfterValidator(_check_timezone)]
+
+
 class DigestSettings(BaseSettings):
     """Email digests: when they go out, what they hold, how sending copes with failures."""
 
     model_config = SettingsConfigDict(extra="forbid")
 
-    send_at: str = Field(default="07:00", description="Time of day the worker sends digests")
-    timezone: str = Field(default="UTC", description="Time zone of send_at and of the periods")
+    send_at: TimeOfDay = Field(default="07:00", description="Time of day the worker sends digests")
+    timezone: TimeZone = Field(default="UTC", description="Time zone of send_at and of the periods")
     weekly_on: str = Field(default="monday", description="Day the weekly digest goes out")
     papers: int = Field(default=10, ge=1, le=100, description="Papers per digest by default")
     trending: int = Field(default=5, ge=0, le=50, description="Trending papers per digest")
@@ -118,16 +122,6 @@ class DigestSettings(BaseSettings):
         description="Seconds `digest send` waits for retries before leaving them to a rerun",
     )
 
-    @field_validator("send_at")
-    @classmethod
-    def _time(cls, value: str) -> str:
-        return _check_time_of_day(value)
-
-    @field_validator("timezone")
-    @classmethod
-    def _zone(cls, value: str) -> str:
-        return _check_timezone(value)
-
     @field_validator("weekly_on")
     @classmethod
     def _weekday(cls, value: str) -> str:
@@ -144,10 +138,10 @@ class WorkerSettings(BaseSettings):
     harvest_categories: list[str] = Field(
         default_factory=list, description="arXiv categories harvested from RSS every weekday"
     )
-    harvest_at: str = Field(
+    harvest_at: TimeOfDay = Field(
         default="20:30", description="Time of day of the harvest (after arXiv announces)"
     )
-    harvest_timezone: str = Field(
+    harvest_timezone: TimeZone = Field(
         default="America/New_York", description="Time zone of harvest_at (arXiv's own)"
     )
     harvest_days: list[str] = Field(
@@ -158,16 +152,6 @@ class WorkerSettings(BaseSettings):
         default="https://rss.arxiv.org/rss", description="arXiv's RSS service the worker reads"
     )
     poll_seconds: float = Field(default=30.0, gt=0, description="How often the worker wakes")
-
-    @field_validator("harvest_at")
-    @classmethod
-    def _time(cls, value: str) -> str:
-        return _check_time_of_day(value)
-
-    @field_validator("harvest_timezone")
-    @classmethod
-    def _zone(cls, value: str) -> str:
-        return _check_timezone(value)
 
     @field_validator("harvest_days")
     @classmethod

@@ -31,7 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
 from paperfeed.config import Settings
@@ -210,12 +210,15 @@ class Sender:
         self._renderer: DigestRenderer | None = None
         self._key = settings.secret_key.get_secret_value()
 
-    def pending(self) -> int:
+    def _count(self, *statuses: str) -> int:
         with Session(self.engine) as session:
-            return len(session.scalars(select(DigestOutbox.id).where(
+            return int(session.scalar(select(func.count()).select_from(DigestOutbox).where(
                 DigestOutbox.period == self.period.kind,
                 DigestOutbox.period_start == self.period.start,
-                DigestOutbox.status.in_(("pending", "claimed")))).all())
+                DigestOutbox.status.in_(statuses))) or 0)
+
+    def pending(self) -> int:
+        return self._count("pending", "claimed")
 
     def _transport_now(self) -> Transport:
         if self._transport is None:
@@ -247,7 +250,7 @@ class Sender:
         finally:
             release(self.engine, self.me)
             self.close()
-        self.report.waiting = self._waiting()
+        self.report.waiting = self._count("pending")
         return self.report
 
     def _next_retry_in(self) -> float | None:
@@ -260,13 +263,6 @@ class Sender:
         if due is None:
             return None
         return max(0.0, (due - self.clock()).total_seconds())
-
-    def _waiting(self) -> int:
-        with Session(self.engine) as session:
-            return len(session.scalars(select(DigestOutbox.id).where(
-                DigestOutbox.period == self.period.kind,
-                DigestOutbox.period_start == self.period.start,
-                DigestOutbox.status == "pending")).all())
 
     def _send_batch(self, batch: list[tuple[int, int]]) -> None:
         for outbox_id, subscription_id in batch:
