@@ -108,3 +108,24 @@ def test_preview_shows_exactly_what_would_be_sent(env: Env) -> None:
 
     assert lines(parts(shown.message)[0]) == lines(parts(sent)[0])
     assert lines(parts(shown.message)[1]) == lines(parts(sent)[1])
+
+
+def test_with_a_semantic_index_a_topic_also_finds_papers_close_in_meaning(env: Env) -> None:
+    """A keyword no paper of the period contains still brings the period's papers
+    nearest in meaning, at most MEANING_ONLY of them, each saying so; keyword matches
+    come first and the old paper stays out."""
+    from paperfeed.digest.compose import MEANING_ONLY
+    from paperfeed.search.indexing import index_missing
+
+    index_missing(env.engine, env.settings)
+    outcome = add_subscriber(env, "ada@example.org", keywords=["qubit decoherence", "spectral"])
+    with Composer(env.engine, env.settings, env.period) as composer:
+        digest = composer.compose(outcome.subscription)
+    reasons = {item.paper.arxiv_id: item.reasons for item in digest.matched}
+    assert _ids(digest.matched)[0] == "2611.00004"  # the keyword match of "spectral"
+    assert "mentions “spectral”" in reasons["2611.00004"]
+    by_meaning = [pid for pid, why in reasons.items()
+                  if "close in meaning to “qubit decoherence”" in why]
+    assert 0 < len(by_meaning) <= MEANING_ONLY
+    assert "2611.00003" in by_meaning  # the quantum paper is the nearest
+    assert "2610.00009" not in reasons

@@ -4,14 +4,17 @@ each with why it is there.
 
 Trending: the papers on the period's daily lists with the most upvotes (at least one).
 Topics: every category (``cat:C``), keyword (as typed), author (``author:"A"``) and
-saved search (as typed) is one query to the search service in hybrid mode, narrowed to
-papers published (announced, for arXiv's RSS) in the period. Keyword matches count;
-results found by meaning alone are kept for at most :data:`MEANING_ONLY` per topic, since
-a period's nearest neighbours are always found, however far. Matches of several topics
-are merged by reciprocal rank, so a paper several topics find comes first.
+saved search (as typed) is one query in hybrid mode, in the search query language, among
+the papers published (announced, for arXiv's RSS) in the period: a
+:class:`~paperfeed.search.scoped.ScopedSearch` of the period, loaded once per run, so a
+topic costs about a millisecond rather than a search of the whole collection. Keyword
+matches count; results found by meaning alone are kept for at most :data:`MEANING_ONLY`
+per topic, since a period's nearest neighbours are always found, however far. Matches of
+several topics are merged by reciprocal rank, so a paper several topics find comes first
+and one found by meaning alone counts half.
 
-One :class:`Composer` serves a whole run: each distinct topic is searched once and
-each paper loaded once, whatever the number of subscribers sharing them."""
+One :class:`Composer` serves a whole run: each distinct topic is searched once,
+whatever the number of subscribers sharing it. Close it when the run ends."""
 
 from __future__ import annotations
 
@@ -24,12 +27,13 @@ from sqlalchemy.orm import Session
 from paperfeed.config import Settings
 from paperfeed.digest.periods import Period
 from paperfeed.render.format import shorten_authors
-from paperfeed.search import service
+from paperfeed.search.scoped import ScopedSearch
 from paperfeed.storage import queries
 from paperfeed.storage.models import Paper, Subscription
 
 TOPIC_DEPTH = 50  # results read per topic query
 MEANING_ONLY = 2  # results found by meaning alone kept per topic
+MEANING_WEIGHT = 0.5  # their share in the merge: below any keyword match near the top
 ABSTRACT_CHARS = 320
 RRF_K = 60
 
@@ -108,8 +112,26 @@ class Composer:
         self._topics: dict[str, list[tuple[str, bool]]] = {}
         self._papers: dict[str, DigestPaper] = {}
         self._trending = self._load_trending(settings.digest.trending)
-        end = period.end + timedelta(days=1)
-        self._narrow = f" after:{period.start.isoformat()} before:{end.isoformat()}"
+        self._scope: ScopedSearch | None = None
+
+    @property
+    def scope(self) -> ScopedSearch:
+        """The period's papers, searchable (loaded on the first topic search)."""
+        if self._scope is None:
+            end = self.period.end + timedelta(days=1)
+            self._scope = ScopedSearch(self.engine, self.settings, self.period.start, end)
+        return self._scope
+
+    def close(self) -> None:
+        if self._scope is not None:
+            self._scope.close()
+            self._scope = None
+
+    def __enter__(self) -> Composer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def _load_trending(self, count: int) -> list[DigestPaper]:
         if count <= 0:
@@ -136,21 +158,21 @@ class Composer:
         hits = self._topics.get(query)
         if hits is not None:
             return hits
-        response = service.search(self.engine, self.settings, query + self._narrow,
-                                  mode="hybrid", limit=TOPIC_DEPTH)
+        scope = self.scope
         hits = []
         meaning_only = 0
-        for result in response.results:
-            by_keyword = result.matched_by != "semantic"
+        for hit in scope.search(query, mode="hybrid", limit=TOPIC_DEPTH):
+            by_keyword = hit.matched_by != "semantic"
             if not by_keyword:
                 meaning_only += 1
                 if meaning_only > MEANING_ONLY:
                     continue
-            if result.id not in self._papers:
-                self._papers[result.id] = _digest_paper(
-                    result.id, result.title, result.authors, result.abstract,
-                    result.primary_category, result.upvotes)
-            hits.append((result.id, by_keyword))
+            paper = scope.papers[hit.paper_id]
+            if paper.arxiv_id not in self._papers:
+                self._papers[paper.arxiv_id] = _digest_paper(
+                    paper.arxiv_id, paper.title, paper.authors, paper.abstract,
+                    paper.primary_category, paper.upvotes)
+            hits.append((paper.arxiv_id, by_keyword))
         self._topics[query] = hits
         return hits
 
@@ -167,7 +189,8 @@ class Composer:
                     if text not in by_id[paper_id].reasons:
                         by_id[paper_id].reasons.append(text)
                     continue
-                scores[paper_id] = scores.get(paper_id, 0.0) + 1.0 / (RRF_K + rank)
+                weight = 1.0 if by_keyword else MEANING_WEIGHT
+                scores[paper_id] = scores.get(paper_id, 0.0) + weight / (RRF_K + rank)
                 bucket = reasons.setdefault(paper_id, [])
                 if text not in bucket:
                     bucket.append(text)

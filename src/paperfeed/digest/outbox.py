@@ -230,6 +230,11 @@ class Sender:
             self._transport.close()
             self._transport = None
 
+    def _close_composer(self) -> None:
+        if self._composer is not None:
+            self._composer.close()
+            self._composer = None
+
     def run(self) -> Report:
         """Recover dead senders' rows, then send until nothing is due; wait for retries
         due within ``retry_window`` seconds; give back unsent claims when stopped."""
@@ -250,6 +255,7 @@ class Sender:
         finally:
             release(self.engine, self.me)
             self.close()
+            self._close_composer()
         self.report.waiting = self._count("pending")
         return self.report
 
@@ -360,18 +366,18 @@ class Sender:
 def dry_run(engine: Engine, settings: Settings, period: Period) -> Report:
     """What sending `period` would do now, with nothing written and nothing sent."""
     report = Report()
-    composer = Composer(engine, settings, period)
     with Session(engine) as session:
         done = set(session.scalars(select(DigestOutbox.subscription_id).where(
             DigestOutbox.period == period.kind, DigestOutbox.period_start == period.start,
             DigestOutbox.status.not_in(("pending", "claimed")))).all())
         subscriptions = session.scalars(select(Subscription).where(
             Subscription.status == "active", Subscription.period == period.kind)).all()
-    for subscription in subscriptions:
-        if subscription.id in done:
-            report.skipped += 1
-        elif composer.compose(subscription).is_empty and not settings.digest.send_empty:
-            report.empty += 1
-        else:
-            report.sent += 1
+    with Composer(engine, settings, period) as composer:
+        for subscription in subscriptions:
+            if subscription.id in done:
+                report.skipped += 1
+            elif composer.compose(subscription).is_empty and not settings.digest.send_empty:
+                report.empty += 1
+            else:
+                report.sent += 1
     return report

@@ -52,7 +52,8 @@ def preview(engine: Engine, settings: Settings, email: str, period: Period) -> P
         subscription = subscriptions.find(session, email.strip())
     if subscription is None:
         raise NotSubscribed(f"{email} is not subscribed")
-    digest = Composer(engine, settings, period).compose(subscription)
+    with Composer(engine, settings, period) as composer:
+        digest = composer.compose(subscription)
     key = settings.secret_key.get_secret_value()
     unsubscribe = links.link(settings.base_url, key, "unsubscribe", subscription)
     letter = DigestRenderer(settings, period).render(

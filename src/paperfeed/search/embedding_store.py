@@ -129,8 +129,11 @@ def iter_vectors(
         ).bindparams(bindparam("ids", expanding=True))
         with engine.connect() as conn:
             for start in range(0, len(id_list), 1000):
-                part = conn.execute(stmt, {"model": model, "ids": id_list[start : start + 1000]})
-                yield _to_arrays(list(part))
+                part = list(
+                    conn.execute(stmt, {"model": model, "ids": id_list[start : start + 1000]})
+                )
+                if part:  # a chunk of papers none of which has a vector yet
+                    yield _to_arrays(part)
         return
     with engine.connect() as conn:
         result = conn.execution_options(stream_results=True, yield_per=batch).execute(
