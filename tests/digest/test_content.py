@@ -10,6 +10,7 @@ from lxml import html as lxml_html
 
 from paperfeed.digest.compose import Composer
 from paperfeed.digest.service import preview
+from paperfeed.mail.message import check_html
 from tests.digest.conftest import HOSTILE_TITLE, Env
 from tests.digest.helpers import add_subscriber, digests_to, parts, send_period
 
@@ -95,6 +96,9 @@ def test_text_from_papers_and_subscribers_injects_nothing(env: Env) -> None:
     assert "<b>claims</b>" not in html and "&lt;b&gt;claims&lt;/b&gt;" in html
     assert "Bold <b>claims</b> & $x^2$" in text  # plain in the text part
     assert HOSTILE_TITLE.split("\r")[0].strip() in " ".join(text.split())
+    # The renderer checks each piece once per run; the whole letter passes the check too.
+    check_html(html)
+    assert "<style" not in html.split("</head>")[-1]  # CSS inlined in the body
 
 
 def test_preview_shows_exactly_what_would_be_sent(env: Env) -> None:

@@ -2,8 +2,10 @@
 HTML part with its CSS inlined (no scripts, no remote images, no tracking).
 
 Everything from papers or subscribers is escaped in the HTML and left plain in the
-text. A digest's HTML is put together from pieces inlined once per run (the frame, each
-paper, the section headings), so rendering the thousandth digest costs string joins."""
+text. A digest's HTML is put together from pieces inlined and checked
+(:func:`~paperfeed.mail.message.check_html`) once per run (the frame, each paper, the
+section headings), with only escaped text between them, so rendering and building the
+thousandth digest costs string joins rather than parsing its HTML again."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from paperfeed.config import Settings
 from paperfeed.digest.compose import Digest, DigestItem, DigestPaper
 from paperfeed.digest.periods import Period
-from paperfeed.mail.message import inline_css
+from paperfeed.mail.message import check_html, inline_css
 
 TEMPLATES = Path(__file__).with_name("templates")
 BODY = "<!--pf:body-->"
@@ -30,6 +32,7 @@ class Letter:
     subject: str
     text: str
     html: str
+    html_checked: bool = False  # inlined and checked already (see the module notes)
 
 
 @lru_cache(maxsize=1)
@@ -47,6 +50,13 @@ def _inline_fragment(html: str) -> str:
     import css_inline
 
     return str(css_inline.inline_fragment(html, _css()))
+
+
+def _piece(html: str) -> str:
+    """A piece of a digest's HTML: CSS inlined, and checked (ValueError otherwise)."""
+    inlined = _inline_fragment(html)
+    check_html(inlined)
+    return inlined
 
 
 def _frame(settings: Settings, subject: str, heading: str, footer_html: str) -> str:
@@ -77,11 +87,12 @@ class DigestRenderer:
             f'<a href="{_UNSUBSCRIBE}">Unsubscribe</a>'
         )
         frame = _frame(settings, "%%PF-SUBJECT%%", self.heading, footer)
+        check_html(frame)
         self._top, self._bottom = _split(frame, BODY)
-        why = _inline_fragment('<p class="why">%%PF-WHY%%</p>')
+        why = _piece('<p class="why">%%PF-WHY%%</p>')
         self._why_open, self._why_close = _split(why, "%%PF-WHY%%")
         self._sections = {
-            name: _inline_fragment(f"<h2>{escape(text)}</h2>")
+            name: _piece(f"<h2>{escape(text)}</h2>")
             for name, text in self.section_titles.items()
         }
         self._papers: dict[str, tuple[str, str]] = {}
@@ -107,7 +118,7 @@ class DigestRenderer:
         if pieces is None:
             html = _environment().get_template("paper.html").render(
                 paper=paper, base_url=self.base_url)
-            pieces = _split(_inline_fragment(html), WHY)
+            pieces = _split(_piece(html), WHY)
             self._papers[paper.arxiv_id] = pieces
         return pieces
 
@@ -155,7 +166,7 @@ class DigestRenderer:
             f"Change what you get: {manage_url}",
             f"Unsubscribe: {unsubscribe_url}",
         ])
-        return Letter(subject, "\n".join(text) + "\n", "".join(html))
+        return Letter(subject, "\n".join(text) + "\n", "".join(html), html_checked=True)
 
 
 def notice(settings: Settings, *, subject: str, paragraphs: list[str],

@@ -53,4 +53,5 @@ def message(settings: Settings, to: str, letter: Letter, *, list_name: str | Non
         sender=settings.mail_from, to=to, subject=letter.subject, text=letter.text,
         html=letter.html, list_id=list_id, unsubscribe_url=unsubscribe_url,
         headers={"Auto-Submitted": "auto-generated"} if list_name else None,
+        html_checked=letter.html_checked,
     )

@@ -279,14 +279,17 @@ def _transfer_encoding(body: str) -> str:
     return "quoted-printable"
 
 
-def _set_body(message: EmailMessage, text: str, html: str | None) -> None:
+def _set_body(message: EmailMessage, text: str, html: str | None, html_checked: bool) -> None:
     """text/plain alone, or multipart/alternative: text/plain first, text/html second
     (clients show the last part they can render)."""
     message.set_content(text, subtype="plain", charset="utf-8",
                         cte=_transfer_encoding(text))
     if html is not None:
-        check_html(html)  # before inlining: <style> rules are checked, <link>s dropped
-        inlined = inline_css(html)
+        if html_checked:
+            inlined = html
+        else:
+            check_html(html)  # before inlining: <style> rules are checked, <link>s dropped
+            inlined = inline_css(html)
         message.add_alternative(inlined, subtype="html", charset="utf-8",
                                 cte=_transfer_encoding(inlined))
         for part in message.iter_parts():
@@ -297,7 +300,7 @@ def build_message(
     *, sender: str, to: str, subject: str, text: str, html: str | None = None,
     list_id: str | None = None, unsubscribe_url: str | None = None,
     headers: dict[str, str] | None = None, message_id: str | None = None,
-    date: datetime | None = None,
+    date: datetime | None = None, html_checked: bool = False,
 ) -> EmailMessage:
     """An RFC 5322 message (CRLF line ends) from `sender` to `to`, each one address
     ("addr@example.org" or "Name <addr@example.org>").
@@ -308,6 +311,10 @@ def build_message(
     `unsubscribe_url`, List-Unsubscribe and List-Unsubscribe-Post (RFC 8058 one-click);
     then `headers` (values cleaned; Auto-Submitted only when passed here). The body is
     `text`, or `text` and `html` as alternatives, the HTML with its CSS inlined.
+    `html_checked` says the caller has already inlined the HTML's CSS and passed it
+    through :func:`check_html` (or put it together only from pieces that passed, with
+    escaped text between them), as the digest renderer does once per run rather than
+    once per message.
 
     Raises ValueError for an invalid address, a naive `date`, or HTML with scripts,
     frames or remote resources.
@@ -326,5 +333,5 @@ def build_message(
         message["Message-ID"] = make_msgid(domain=from_address.domain)
     _set_list_headers(message, list_id, unsubscribe_url)
     _set_extra_headers(message, headers)
-    _set_body(message, text, html)
+    _set_body(message, text, html, html_checked)
     return message
