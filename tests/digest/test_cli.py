@@ -79,6 +79,18 @@ def test_preview_send_and_dry_run(cli_env: Env, tmp_path: Path) -> None:
     assert len(digests_to(cli_env, "ada@example.org")) == 1
 
 
+def test_preview_to_an_unwritable_file_is_one_line_and_prints_no_digest(
+    cli_env: Env, tmp_path: Path
+) -> None:
+    invoke("subscribe", "ada@example.org", "--confirmed", "--category", "quant-ph")
+    target = tmp_path / "no-such-directory" / "digest.html"
+    shown = invoke("preview", "ada@example.org", "--date", "2026-11-30", "--html", str(target))
+    assert shown.exit_code != 0
+    assert "cannot write" in shown.output and "Traceback" not in shown.output
+    assert "Subject:" not in shown.output and "Quantum error correction" not in shown.output
+    assert not target.exists()
+
+
 def test_a_failed_send_exits_3_and_says_why(cli_env: Env) -> None:
     invoke("subscribe", "gone@example.org", "--confirmed", "--category", "cs.LG")
     cli_env.smtp.script(["550"])

@@ -177,6 +177,11 @@ def preview(
             fail(str(exc))
     finally:
         engine.dispose()
+    if html is not None:  # first, so a path that cannot be written prints nothing else
+        try:
+            html.write_text(shown.letter.html, encoding="utf-8")
+        except OSError as exc:
+            fail(f"cannot write {html}: {exc.strerror}")
     message = shown.message
     for header in ("From", "To", "Subject", "List-Id", "List-Unsubscribe",
                    "List-Unsubscribe-Post"):
@@ -190,10 +195,6 @@ def preview(
     console.print()
     console.print(escape(shown.letter.text), highlight=False, soft_wrap=True)
     if html is not None:
-        try:
-            html.write_text(shown.letter.html, encoding="utf-8")
-        except OSError as exc:
-            fail(f"cannot write {html}: {exc.strerror}")
         err_console.print(f"wrote the HTML part to {escape(str(html))}", highlight=False)
 
 
