@@ -22,6 +22,16 @@ def load_demo(engine: Engine) -> int:
     return build_demo(engine).papers
 
 
+def indexed_demo(engine: Engine, tmp_path: Path) -> Settings:
+    """The demo papers in `engine`, embedded and indexed; the settings that find them."""
+    from paperfeed.search.indexing import index_missing
+
+    load_demo(engine)
+    settings = settings_for(engine, tmp_path)
+    index_missing(engine, settings)
+    return settings
+
+
 def paper_by_title(session: Session, words: str) -> Paper:
     paper = session.scalars(select(Paper).where(Paper.title.contains(words))).first()
     assert paper is not None, words

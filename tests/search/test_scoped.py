@@ -12,13 +12,12 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from paperfeed.config import Settings
-from paperfeed.search.indexing import index_missing
 from paperfeed.search.scoped import ScopedSearch
 from paperfeed.search.semantic import semantic_search
 from paperfeed.search.service import search
 from paperfeed.storage.models import Paper
 from tests.search.kw_corpus import add_corpus
-from tests.search.semantic_fixtures import load_demo, settings_for
+from tests.search.semantic_fixtures import indexed_demo
 
 START, END = date(2023, 1, 1), date(2024, 3, 2)  # four of the corpus's seven papers
 
@@ -119,10 +118,7 @@ def test_without_vectors_hybrid_is_keyword_and_says_why(
 
 @pytest.fixture
 def indexed(engine: Engine, tmp_path: Path) -> tuple[Engine, Settings]:
-    load_demo(engine)
-    settings = settings_for(engine, tmp_path)
-    index_missing(engine, settings)
-    return engine, settings
+    return engine, indexed_demo(engine, tmp_path)
 
 
 def _whole_range(engine: Engine) -> tuple[date, date]:

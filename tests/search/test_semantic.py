@@ -8,18 +8,14 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from paperfeed.search.indexing import index_missing
 from paperfeed.search.semantic import SemanticUnavailable, semantic_search
 from paperfeed.storage.models import Paper
-from tests.search.semantic_fixtures import archive, load_demo, settings_for
+from tests.search.semantic_fixtures import archive, indexed_demo, load_demo, settings_for
 
 
 @pytest.fixture
 def indexed(engine: Engine, tmp_path: Path) -> tuple[Engine, object]:
-    load_demo(engine)
-    settings = settings_for(engine, tmp_path)
-    index_missing(engine, settings)
-    return engine, settings
+    return engine, indexed_demo(engine, tmp_path)
 
 
 def _titles(engine: Engine, hits: list[tuple[int, float]]) -> list[Paper]:
