@@ -80,10 +80,11 @@ from sqlalchemy.orm import Session
 
 from benchmarks import synth
 from paperfeed.config import DigestSettings, Settings
-from paperfeed.digest import compose, links, mailer, service
+from paperfeed.digest import compose, links, service
 from paperfeed.digest.compose import Composer, topics_of
 from paperfeed.digest.emails import DigestRenderer
 from paperfeed.digest.periods import Period, containing
+from paperfeed.mail import mailer
 from paperfeed.search import embedding_store
 from paperfeed.search.embedder import content_hash, get_embedder, paper_text
 from paperfeed.search.query import STOP_WORDS

@@ -12,6 +12,7 @@ from paperfeed.digest import notices
 from paperfeed.digest.outbox import Report
 from paperfeed.digest.service import send
 from paperfeed.digest.subscriptions import Outcome, Preferences, subscribe
+from paperfeed.mail import mailer
 from paperfeed.storage.engine import write_session
 from paperfeed.storage.models import DigestOutbox, Subscription
 from tests.digest.conftest import NOW, Env
@@ -27,7 +28,7 @@ def add_subscriber(env: Env, email: str, *, confirmed: bool = True, mail: bool =
                             confirmed=confirmed)
         letter = notices.letter_for(session, env.settings, outcome)
         if letter is not None and mail:
-            notices.send_letter(env.settings, outcome.subscription, letter)
+            mailer.send(env.settings, outcome.subscription.email, letter)
     return outcome
 
 

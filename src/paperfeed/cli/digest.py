@@ -243,8 +243,8 @@ def send(
 ) -> None:
     """Build and send the digests of a period, each subscriber's at most once (rerun it
     freely). Exit 0 when all went out, 3 when some failed or their fate is unknown."""
-    from paperfeed.digest.mailer import mail_url
     from paperfeed.digest.outbox import dry_run as count_only
+    from paperfeed.mail.mailer import mail_url
 
     settings = get_settings()
     if not dry_run and not mail_url(settings):

@@ -95,7 +95,7 @@ def demo(
     base_url = None if "base_url" in base.model_fields_set else f"http://127.0.0.1:{port}"
     settings = get_settings(database_url=url, demo=True, secret_key=secret, host="127.0.0.1",
                             port=port, base_url=base_url)
-    from paperfeed.digest.mailer import demo_mailbox
+    from paperfeed.mail.mailer import demo_mailbox
 
     mailbox = demo_mailbox(settings)
     if mailbox is not None:  # a fresh demo starts with an empty mailbox

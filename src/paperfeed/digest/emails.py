@@ -1,5 +1,4 @@
-"""Digests and subscription notices as mail text: a subject, a plain-text part and an
-HTML part with its CSS inlined (no scripts, no remote images, no tracking).
+"""A period's digest as a letter (``mail/letters.py``: the site's frame and CSS).
 
 Everything from papers or subscribers is escaped in the HTML and left plain in the
 text. A digest's HTML is put together from pieces inlined and checked
@@ -9,7 +8,6 @@ thousandth digest costs string joins rather than parsing its HTML again."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 from html import escape
 from pathlib import Path
@@ -19,20 +17,12 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from paperfeed.config import Settings
 from paperfeed.digest.compose import Digest, DigestItem, DigestPaper
 from paperfeed.digest.periods import Period
-from paperfeed.mail.message import check_html, inline_css
+from paperfeed.mail.letters import BODY, Letter, frame, inline_fragment, split
+from paperfeed.mail.message import check_html
 
 TEMPLATES = Path(__file__).with_name("templates")
-BODY = "<!--pf:body-->"
 WHY = "<!--pf:why-->"
 _MANAGE, _UNSUBSCRIBE, _EMAIL = "%%PF-MANAGE%%", "%%PF-UNSUBSCRIBE%%", "%%PF-EMAIL%%"
-
-
-@dataclass(frozen=True, slots=True)
-class Letter:
-    subject: str
-    text: str
-    html: str
-    html_checked: bool = False  # inlined and checked already (see the module notes)
 
 
 @lru_cache(maxsize=1)
@@ -41,36 +31,11 @@ def _environment() -> Environment:
                        autoescape=select_autoescape(["html"]), auto_reload=False)
 
 
-@lru_cache(maxsize=1)
-def _css() -> str:
-    return (TEMPLATES / "mail.css").read_text(encoding="utf-8")
-
-
-def _inline_fragment(html: str) -> str:
-    import css_inline
-
-    return str(css_inline.inline_fragment(html, _css()))
-
-
 def _piece(html: str) -> str:
     """A piece of a digest's HTML: CSS inlined, and checked (ValueError otherwise)."""
-    inlined = _inline_fragment(html)
+    inlined = inline_fragment(html)
     check_html(inlined)
     return inlined
-
-
-def _frame(settings: Settings, subject: str, heading: str, footer_html: str) -> str:
-    html = _environment().get_template("frame.html").render(
-        subject=subject, heading=heading, footer=footer_html, css=_css(),
-        site_name=settings.site_name, base_url=settings.base_url.rstrip("/"))
-    return inline_css(html)
-
-
-def _split(html: str, marker: str) -> tuple[str, str]:
-    before, found, after = html.partition(marker)
-    if not found:
-        raise ValueError(f"template lost its {marker} marker")
-    return before, after
 
 
 class DigestRenderer:
@@ -86,11 +51,11 @@ class DigestRenderer:
             f'<a href="{_MANAGE}">Change what you get</a> · '
             f'<a href="{_UNSUBSCRIBE}">Unsubscribe</a>'
         )
-        frame = _frame(settings, "%%PF-SUBJECT%%", self.heading, footer)
-        check_html(frame)
-        self._top, self._bottom = _split(frame, BODY)
+        whole = frame(settings, "%%PF-SUBJECT%%", self.heading, footer)
+        check_html(whole)
+        self._top, self._bottom = split(whole, BODY)
         why = _piece('<p class="why">%%PF-WHY%%</p>')
-        self._why_open, self._why_close = _split(why, "%%PF-WHY%%")
+        self._why_open, self._why_close = split(why, "%%PF-WHY%%")
         self._sections = {
             name: _piece(f"<h2>{escape(text)}</h2>")
             for name, text in self.section_titles.items()
@@ -118,7 +83,7 @@ class DigestRenderer:
         if pieces is None:
             html = _environment().get_template("paper.html").render(
                 paper=paper, base_url=self.base_url)
-            pieces = _split(_piece(html), WHY)
+            pieces = split(_piece(html), WHY)
             self._papers[paper.arxiv_id] = pieces
         return pieces
 
@@ -168,26 +133,3 @@ class DigestRenderer:
         ])
         return Letter(subject, "\n".join(text) + "\n", "".join(html), html_checked=True)
 
-
-def notice(settings: Settings, *, subject: str, paragraphs: list[str],
-           button: tuple[str, str] | None = None, after: list[str] | None = None) -> Letter:
-    """A short letter (a confirmation link, a reminder): paragraphs of plain text, an
-    optional button (label, URL), more paragraphs."""
-    base_url = settings.base_url.rstrip("/")
-    html: list[str] = [f"<p>{escape(p)}</p>" for p in paragraphs]
-    text: list[str] = [*paragraphs]
-    if button is not None:
-        label, url = button
-        html.append(f'<p><a class="button" href="{escape(url)}">{escape(label)}</a></p>')
-        html.append(f'<p class="small">Or open this address: {escape(url)}</p>')
-        text.append(f"{label}: {url}")
-    for paragraph in after or []:
-        html.append(f'<p class="small">{escape(paragraph)}</p>')
-        text.append(paragraph)
-    footer = (f'Sent by <a href="{escape(base_url)}/">{escape(settings.site_name)}</a> '
-              f"({escape(base_url)}).")
-    frame = _frame(settings, subject, subject, footer)
-    top, bottom = _split(frame, BODY)
-    body = _inline_fragment("".join(html))
-    plain = "\n\n".join(text) + f"\n\n-- \n{settings.site_name} ({base_url}/)\n"
-    return Letter(subject, plain, top + body + bottom)

@@ -11,11 +11,12 @@ from sqlalchemy.orm import Session
 
 from paperfeed.accounts.sessions import token_id
 from paperfeed.config import Settings
-from paperfeed.digest import links, mailer
-from paperfeed.digest.emails import Letter, notice
+from paperfeed.digest import links
 from paperfeed.digest.subscriptions import Outcome, Preferences, subscribe
+from paperfeed.mail import mailer
+from paperfeed.mail.letters import Letter, notice
 from paperfeed.storage.engine import write_session
-from paperfeed.storage.models import MailToken, Subscription
+from paperfeed.storage.models import MailToken
 
 
 def confirmation_letter(settings: Settings, confirm_url: str) -> Letter:
@@ -62,12 +63,6 @@ def letter_for(session: Session, settings: Settings, outcome: Outcome) -> Letter
     return None
 
 
-def send_letter(settings: Settings, subscription: Subscription, letter: Letter) -> None:
-    """Mail one notice now (the transport's MailError when it cannot be sent)."""
-    with mailer.transport(settings) as transport:
-        transport.send(mailer.message(settings, subscription.email, letter))
-
-
 def subscribe_and_notify(
     engine: Engine, settings: Settings, email: str, *, now: datetime,
     prefs: Preferences | None = None, user_id: int | None = None, confirmed: bool = False,
@@ -83,7 +78,7 @@ def subscribe_and_notify(
     if letter is None:
         return outcome
     try:
-        send_letter(settings, outcome.subscription, letter)
+        mailer.send(settings, outcome.subscription.email, letter)
     except Exception:
         if outcome.confirm_token:
             with write_session(engine) as session:

@@ -35,11 +35,12 @@ from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
 from paperfeed.config import Settings
-from paperfeed.digest import links, mailer
+from paperfeed.digest import links
 from paperfeed.digest.compose import Composer
 from paperfeed.digest.emails import DigestRenderer
 from paperfeed.digest.periods import Period
 from paperfeed.digest.subscriptions import count_bounce
+from paperfeed.mail import mailer
 from paperfeed.mail.transport import (
     MailError,
     PermanentFailure,

@@ -14,10 +14,12 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from paperfeed.config import Settings
-from paperfeed.digest import links, mailer, outbox, periods, subscriptions
+from paperfeed.digest import links, outbox, periods, subscriptions
 from paperfeed.digest.compose import Composer, Digest
-from paperfeed.digest.emails import DigestRenderer, Letter
+from paperfeed.digest.emails import DigestRenderer
 from paperfeed.digest.periods import Period
+from paperfeed.mail import mailer
+from paperfeed.mail.letters import Letter
 from paperfeed.mail.transport import Transport
 
 

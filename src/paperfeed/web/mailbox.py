@@ -13,8 +13,9 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup, escape
 
-from paperfeed.digest import mailer, periods
+from paperfeed.digest import periods
 from paperfeed.digest.service import send
+from paperfeed.mail import mailer
 from paperfeed.mail.transport import StoredMail, get_maildir_message, read_maildir
 from paperfeed.storage import queries
 from paperfeed.web.templating import render

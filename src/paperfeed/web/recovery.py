@@ -35,8 +35,8 @@ from paperfeed.accounts.sessions import SignedIn
 from paperfeed.accounts.tokens import TokenError
 from paperfeed.accounts.users import AccountError
 from paperfeed.config import Settings
-from paperfeed.digest import mailer
-from paperfeed.digest.emails import Letter, notice
+from paperfeed.mail import mailer
+from paperfeed.mail.letters import Letter, notice
 from paperfeed.mail.transport import MailError
 from paperfeed.storage.engine import write_session
 from paperfeed.storage.models import User
@@ -74,12 +74,6 @@ def _settings(request: Request) -> Settings:
 
 def _link(settings: Settings, path: str, token: str) -> str:
     return f"{settings.base_url.rstrip('/')}{path}?token={token}"
-
-
-def _send(settings: Settings, to: str, letter: Letter) -> None:
-    """Mail one letter now (the transport's MailError when it cannot be sent)."""
-    with mailer.transport(settings) as transport:
-        transport.send(mailer.message(settings, to, letter))
 
 
 # -- letters ----------------------------------------------------------------------------
@@ -129,7 +123,7 @@ def send_verification(request: Request, user: User) -> bool:
         username, email = account.username, account.email
     letter = verification_letter(settings, username, _link(settings, "/verify-email", token))
     try:
-        _send(settings, email, letter)
+        mailer.send(settings, email, letter)
     except MailError as exc:
         log.warning("verification mail for account %s not sent: %s", user.id, exc)
         return False
@@ -139,7 +133,7 @@ def send_verification(request: Request, user: User) -> bool:
 def _send_reset(settings: Settings, user_id: int, email: str, letter: Letter) -> None:
     """Mail a reset link (after the answer went out); failures are only logged."""
     try:
-        _send(settings, email, letter)
+        mailer.send(settings, email, letter)
     except MailError as exc:
         log.warning("password reset mail for account %s not sent: %s", user_id, exc)
 

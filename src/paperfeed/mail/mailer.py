@@ -1,4 +1,5 @@
-"""Where this site's mail goes, and the one way everything it sends is addressed.
+"""Where this site's mail goes, and the one way everything it sends is addressed and
+sent (digests, subscription notices, account verification and password resets).
 
 ``PAPERFEED_SMTP_URL`` names the server (or a Maildir). In demo mode without one, mail
 goes to a Maildir in the data directory that the demo site shows at ``/mailbox``, so
@@ -11,7 +12,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from paperfeed.config import Settings
-from paperfeed.digest.emails import Letter
+from paperfeed.mail.letters import Letter
 from paperfeed.mail.message import build_message
 from paperfeed.mail.transport import MailConfigError, Transport, open_transport
 
@@ -55,3 +56,10 @@ def message(settings: Settings, to: str, letter: Letter, *, list_name: str | Non
         headers={"Auto-Submitted": "auto-generated"} if list_name else None,
         html_checked=letter.html_checked,
     )
+
+
+def send(settings: Settings, to: str, letter: Letter) -> None:
+    """Mail one letter now, on a connection of its own (the transport's MailError when
+    it cannot be sent)."""
+    with transport(settings) as connection:
+        connection.send(message(settings, to, letter))
