@@ -30,8 +30,9 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
 
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, func, select, text, update
 from sqlalchemy.orm import Session
 
 from paperfeed.config import Settings
@@ -182,11 +183,9 @@ def release(engine: Engine, me: str) -> None:
 
 
 def _finish(engine: Engine, outbox_id: int, **values: object) -> None:
-    with write_session(engine) as session:
-        row = session.get(DigestOutbox, outbox_id)
-        if row is not None:
-            for key, value in values.items():
-                setattr(row, key, value)
+    """Set `values` on one row (one UPDATE, committed)."""
+    with write_transaction(engine) as conn:
+        conn.execute(update(DigestOutbox).where(DigestOutbox.id == outbox_id).values(**values))
 
 
 class Sender:
@@ -298,20 +297,17 @@ class Sender:
             self.report.empty += 1
             return
         base = self.settings.base_url
+        unsubscribe = links.link(base, self._key, "unsubscribe", subscription)
         letter = renderer.render(
             digest, manage_url=links.link(base, self._key, "manage", subscription),
-            unsubscribe_url=links.link(base, self._key, "unsubscribe", subscription))
-        message = mailer.message(
-            self.settings, subscription.email, letter, list_name="digest",
-            unsubscribe_url=links.link(base, self._key, "unsubscribe", subscription))
+            unsubscribe_url=unsubscribe)
+        message = mailer.message(self.settings, subscription.email, letter,
+                                 list_name="digest", unsubscribe_url=unsubscribe)
         _finish(self.engine, outbox_id, status="sending", papers=digest.papers,
                 message_id=str(message["Message-ID"]))
         self._deliver(outbox_id, subscription_id, message)
 
-    def _deliver(self, outbox_id: int, subscription_id: int, message: object) -> None:
-        from email.message import EmailMessage
-
-        assert isinstance(message, EmailMessage)
+    def _deliver(self, outbox_id: int, subscription_id: int, message: EmailMessage) -> None:
         try:
             self._transport_now().send(message)
         except UnknownOutcome as exc:

@@ -4,7 +4,6 @@ caller commits and mails what they return (see :mod:`paperfeed.digest.notices`).
 
 from __future__ import annotations
 
-import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -17,6 +16,7 @@ from paperfeed.accounts import tokens
 from paperfeed.config import Settings
 from paperfeed.digest.periods import KINDS
 from paperfeed.mail.addresses import normalize_address
+from paperfeed.mail.message import clean_header
 from paperfeed.search.query import normalise_category
 from paperfeed.storage.models import Subscription
 
@@ -25,7 +25,6 @@ Action = Literal["confirm", "already", "subscribed", "throttled"]
 RESEND_AFTER = timedelta(minutes=5)
 MAX_TOPICS = 20
 MAX_SEARCHES = 10
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 class PreferenceError(ValueError):
@@ -51,7 +50,7 @@ class Preferences:
 def _items(values: list[str], what: str, *, limit: int, longest: int) -> list[str]:
     out: list[str] = []
     for raw in values:
-        value = " ".join(_CONTROL.sub(" ", raw).split())
+        value = clean_header(raw, limit=len(raw) + 1)  # control characters, spaces
         if not value:
             continue
         if len(value) > longest:
