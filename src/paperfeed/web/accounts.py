@@ -27,7 +27,9 @@ from paperfeed.storage.models import User
 from paperfeed.web.recovery import send_verification
 from paperfeed.web.templating import render
 from paperfeed.web.viewer import (
+    Csrf,
     LoginRequired,
+    Text,
     TooManyRequests,
     UserDep,
     check_csrf,
@@ -52,8 +54,6 @@ SAVED = {
     "verify": "We mailed you a verification link; it works for 48 hours.",
 }
 
-Text = Annotated[str, Form()]
-Csrf = Annotated[str, Form(alias="csrf_token")]
 Next = Annotated[str, Form(alias="next")]
 # The typed values a page may show again (never a password), cut to their longest.
 MAX_SHOWN = {"username": 64, "email": 320}

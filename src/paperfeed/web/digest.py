@@ -14,12 +14,13 @@ foreign or revoked one gets a clear page and changes nothing.
 from __future__ import annotations
 
 import logging
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import or_, select
+from starlette.concurrency import run_in_threadpool
 
 from paperfeed.accounts.tokens import TokenError
 from paperfeed.digest import links, notices
@@ -37,13 +38,11 @@ from paperfeed.mail.transport import MailError
 from paperfeed.storage.engine import write_session
 from paperfeed.storage.models import Subscription, User
 from paperfeed.web.templating import render
-from paperfeed.web.viewer import TooManyRequests, check_csrf, rate_limit, utcnow, viewer
+from paperfeed.web.viewer import Csrf, Text, TooManyRequests, check_csrf, rate_limit, utcnow, viewer
 
 router = APIRouter(include_in_schema=False)
 log = logging.getLogger(__name__)
 
-Text = Annotated[str, Form()]
-Csrf = Annotated[str, Form(alias="csrf_token")]
 BAD_LINK = ("This link does not work: it is incomplete, was changed, or belongs to a "
             "subscription that was replaced. Nothing was changed. Use the link in your "
             "latest digest, or subscribe again.")
@@ -228,12 +227,6 @@ async def unsubscribe_post(request: Request,
     answers 200 without redirecting."""
     form = await request.form()
     token = token or str(form.get("token", ""))
-    return await _run_unsubscribe(request, token)
-
-
-async def _run_unsubscribe(request: Request, token: str) -> Response:
-    from starlette.concurrency import run_in_threadpool
-
     return await run_in_threadpool(_unsubscribe_now, request, token)
 
 

@@ -26,7 +26,7 @@ from paperfeed.community.moderation import ModerationError
 from paperfeed.storage.engine import write_session
 from paperfeed.storage.models import Comment, DailyEntry, Report, User
 from paperfeed.web.templating import render
-from paperfeed.web.viewer import AdminDep, ModeratorDep, require_csrf, safe_next, utcnow
+from paperfeed.web.viewer import AdminDep, Csrf, ModeratorDep, require_csrf, safe_next, utcnow
 
 router = APIRouter(include_in_schema=False)
 
@@ -43,7 +43,6 @@ DONE = {
     "hide": "The reported content is hidden and its reports resolved.",
 }
 
-Csrf = Annotated[str, Form(alias="csrf_token")]
 Next = Annotated[str, Form(alias="next")]
 Note = Annotated[str, Form(max_length=2000)]
 

@@ -16,9 +16,9 @@ saying so, with a way to ask for a new one, and changes nothing.
 from __future__ import annotations
 
 import logging
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, BackgroundTasks, Form, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from paperfeed.accounts.passwords import password_problem
@@ -42,7 +42,9 @@ from paperfeed.storage.engine import write_session
 from paperfeed.storage.models import User
 from paperfeed.web.templating import render
 from paperfeed.web.viewer import (
+    Csrf,
     LoginRequired,
+    Text,
     TooManyRequests,
     check_csrf,
     rate_limit,
@@ -54,8 +56,6 @@ from paperfeed.web.viewer import (
 router = APIRouter(include_in_schema=False)
 log = logging.getLogger(__name__)
 
-Text = Annotated[str, Form()]
-Csrf = Annotated[str, Form(alias="csrf_token")]
 CSRF_MESSAGE = (
     "This form expired or did not come from this site; nothing was saved. Check what you "
     "typed and send it again."

@@ -19,9 +19,9 @@ arXiv answers within seconds rather than holding the reader forever.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import func, select
 
@@ -39,7 +39,9 @@ from paperfeed.storage.engine import write_session
 from paperfeed.storage.models import DailyEntry, Paper, User
 from paperfeed.web.templating import render
 from paperfeed.web.viewer import (
+    Csrf,
     LoginRequired,
+    Text,
     TooManyRequests,
     UserDep,
     check_csrf,
@@ -72,8 +74,6 @@ STATUS = {
     SubmitKind.FETCH_FAILED: 502,
 }
 
-Text = Annotated[str, Form()]
-Csrf = Annotated[str, Form(alias="csrf_token")]
 
 
 def fetcher(request: Request) -> ArxivFetch:

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, Form, HTTPException, Request
 from fastapi.responses import Response
 from sqlalchemy import update
 
@@ -38,6 +38,11 @@ from paperfeed.config import Settings
 from paperfeed.storage.engine import write_session
 from paperfeed.storage.models import User, UserSession
 from paperfeed.web.deps import read_session
+
+# Form fields of the site's pages: a text field, and the CSRF token that every
+# state-changing form carries (checked with check_csrf).
+Text = Annotated[str, Form()]
+Csrf = Annotated[str, Form(alias="csrf_token")]
 
 SESSION_COOKIE = "pf_session"
 CSRF_COOKIE = "pf_csrf"
