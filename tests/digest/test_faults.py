@@ -171,3 +171,60 @@ def test_sigterm_stops_the_worker_cleanly(env: Env, tmp_path: Path) -> None:
     reader.join()
     assert "stopped" in "".join(lines)
     assert DatabaseLock(env.engine, "worker", "after").acquire()  # released on the way out
+
+
+def test_a_mail_server_outage_leaves_the_digest_job_unfinished_until_it_is_back(
+    env: Env, unused_port: int
+) -> None:
+    """The worker's digest job with the mail server down: nothing is lost and the job is
+    not recorded as run; it is tried again RETRY_AFTER later (not at every poll), and
+    once the server is back every digest goes out, once."""
+    from datetime import UTC, datetime
+
+    from paperfeed.worker.runner import RETRY_AFTER, last_run
+
+    emails = _add_many(env, 3)
+    env.settings.digest.send_at = "07:00"
+    env.settings.digest.retry_window = 0.0  # leave retries to a later run
+    working_url = env.settings.smtp_url
+    env.settings.smtp_url = f"smtp://127.0.0.1:{unused_port}"  # refused: temporary
+    now = [datetime(2026, 12, 1, 7, 5, tzinfo=UTC)]
+    events: list[str] = []
+    worker = Worker(env.engine, env.settings, clock=lambda: now[0], on_event=events.append)
+    worker.functions = {"digest-daily": worker.functions["digest-daily"]}
+
+    [first] = worker.run_due()
+    assert first.startswith("digest-daily: unfinished") and "3 waiting" in first
+    assert "tried again in 10 minutes" in events[-1]
+    assert last_run(env.engine, "digest-daily") is None
+    assert set(_statuses(env).values()) == {"pending"}
+
+    now[0] += RETRY_AFTER / 2
+    assert worker.run_due() == []  # not at every poll
+    env.settings.smtp_url = working_url
+    now[0] += RETRY_AFTER
+    [second] = worker.run_due()
+    assert "3 sent" in second and "unfinished" not in second
+    assert sorted(_received(env)) == emails
+    assert last_run(env.engine, "digest-daily") is not None
+    now[0] += RETRY_AFTER
+    assert worker.run_due() == []  # done for the day
+    assert sorted(_received(env)) == emails
+
+
+def test_a_mail_configuration_error_ends_the_run_but_not_the_worker(env: Env) -> None:
+    """Wrong SMTP credentials: the run stops at once with the digest back in the queue
+    and says why; the worker's own stop event is untouched, so it keeps running."""
+    from paperfeed.digest.service import send
+    from tests.mail.smtpd import SmtpServer
+
+    _add_many(env, 2)
+    stop = threading.Event()
+    with SmtpServer(credentials=("digest", "right")) as server:
+        env.settings.smtp_url = server.url.replace("smtp://", "smtp://digest:wrong@")
+        report = send(env.engine, env.settings, env.period, stop=stop)
+        assert server.messages == []
+    assert not stop.is_set()
+    assert report.sent == 0 and report.waiting == 2
+    assert report.problems and "535" in report.problems[0]
+    assert set(_statuses(env).values()) == {"pending"}

@@ -201,6 +201,7 @@ class Sender:
         self.period = period
         self.me = sender_id()
         self.stop = stop or threading.Event()
+        self._halted = False  # a configuration error ended this run (not the caller's stop)
         self.clock = clock
         self.progress = progress or (lambda _done: None)
         self.report = Report()
@@ -242,7 +243,7 @@ class Sender:
         self.report.recovered, self.report.unknown = back, self.report.unknown + unknown
         started = time.monotonic()
         try:
-            while not self.stop.is_set():
+            while not self._stopping():
                 batch = claim(self.engine, self.period, self.me, now=self.clock())
                 if batch:
                     self._send_batch(batch)
@@ -259,6 +260,9 @@ class Sender:
         self.report.waiting = self._count("pending")
         return self.report
 
+    def _stopping(self) -> bool:
+        return self._halted or self.stop.is_set()
+
     def _next_retry_in(self) -> float | None:
         with Session(self.engine) as session:
             due = session.scalar(select(DigestOutbox.next_attempt_at).where(
@@ -272,7 +276,7 @@ class Sender:
 
     def _send_batch(self, batch: list[tuple[int, int]]) -> None:
         for outbox_id, subscription_id in batch:
-            if self.stop.is_set():
+            if self._stopping():
                 return  # the rest is released by run()
             self._send_one(outbox_id, subscription_id)
             self.progress(1)
@@ -321,7 +325,7 @@ class Sender:
         except MailError as exc:  # configuration: nothing was sent
             _finish(self.engine, outbox_id, status="pending", claimed_by=None,
                     error=str(exc)[:2000])
-            self.stop.set()
+            self._halted = True
             self.report.problems.append(str(exc))
         else:
             _finish(self.engine, outbox_id, status="sent", sent_at=self.clock(), error="")

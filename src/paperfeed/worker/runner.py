@@ -1,7 +1,11 @@
 """The worker loop: hold the database lock named ``worker`` (so two workers started by
 mistake never both act), run each job when it is due, remember when it last ran (in the
 saved-state table, so a restart does not run it again), and stop cleanly when asked
-(SIGTERM: the message being sent is finished, the rest is left for the next run)."""
+(SIGTERM: the message being sent is finished, the rest is left for the next run).
+
+A job that fails, or leaves work for later (digests waiting for the mail server to come
+back), is not recorded as run: it is tried again :data:`RETRY_AFTER` later, and again,
+until it completes or its next scheduled time comes."""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, select
 
@@ -22,9 +26,15 @@ from paperfeed.worker.schedule import Job, is_due, jobs
 
 log = logging.getLogger(__name__)
 STATE_SOURCE = "worker"
+RETRY_AFTER = timedelta(minutes=10)  # a failed or unfinished job is tried again after this
 
 # A job: (engine, settings, the stop event, the moment it runs for, aware UTC) -> summary.
 JobFunction = Callable[[Engine, Settings, threading.Event, datetime], str]
+
+
+class JobIncomplete(Exception):
+    """A job did part of its work and left the rest for a later try (the message says
+    what); it is not recorded as run."""
 
 
 def _aware_now() -> datetime:
@@ -103,8 +113,13 @@ def digest_job(kind: str) -> JobFunction:
 
         period = just_ended(kind, today(settings, now))
         report = send(engine, settings, period, stop=stop)
-        return (f"{period.kind} {period.start}: {report.sent} sent, {report.empty} empty, "
-                f"{report.retried} retried, {report.failed} failed, {report.unknown} unknown")
+        summary = (f"{period.kind} {period.start}: {report.sent} sent, {report.empty} empty, "
+                   f"{report.retried} retried, {report.failed} failed, "
+                   f"{report.unknown} unknown")
+        if report.waiting and not stop.is_set():
+            problem = f"; {report.problems[-1]}" if report.problems else ""
+            raise JobIncomplete(f"{summary}, {report.waiting} waiting to be sent{problem}")
+        return summary
     return run
 
 
@@ -127,6 +142,7 @@ class Worker:
     functions: dict[str, JobFunction] = field(default_factory=lambda: dict(JOB_FUNCTIONS))
     on_event: Callable[[str], None] = log.info
     holder: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
+    _failed: dict[str, datetime] = field(default_factory=dict)  # job -> when it last failed
 
     def run_due(self) -> list[str]:
         """Run every job that is due now, once; returns their summaries."""
@@ -137,6 +153,9 @@ class Worker:
             now = self.clock()
             if not is_due(job, now, last_run(self.engine, job.name)):
                 continue
+            failed = self._failed.get(job.name)
+            if failed is not None and now - failed < RETRY_AFTER:
+                continue
             done.append(self._run(job, now))
         return done
 
@@ -145,10 +164,16 @@ class Worker:
         try:
             summary = self.functions[job.name](self.engine, self.settings, self.stop, now)
         except Exception as exc:  # one failing job must not stop the others
-            log.exception("worker job %s failed", job.name)
-            summary = f"failed: {exc}"
-            self.on_event(f"{job.name}: {summary}")
+            if isinstance(exc, JobIncomplete):
+                summary = f"unfinished: {exc}"
+            else:
+                log.exception("worker job %s failed", job.name)
+                summary = f"failed: {exc}"
+            self._failed[job.name] = now
+            minutes = int(RETRY_AFTER.total_seconds() // 60)
+            self.on_event(f"{job.name}: {summary} (tried again in {minutes} minutes)")
             return f"{job.name}: {summary}"
+        self._failed.pop(job.name, None)
         if not self.stop.is_set():
             record_run(self.engine, job.name, now, summary)
         self.on_event(f"{job.name}: {summary}")
