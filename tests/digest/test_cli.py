@@ -99,6 +99,12 @@ def test_a_failed_send_exits_3_and_says_why(cli_env: Env) -> None:
     assert "1 failed" in result.output
 
 
+def test_list_with_an_unknown_status_is_a_usage_error(cli_env: Env) -> None:
+    result = invoke("list", "--status", "actve")
+    assert result.exit_code == 2
+    assert "unknown status 'actve'" in result.output and "Traceback" not in result.output
+
+
 def test_unsubscribe_and_list(cli_env: Env) -> None:
     invoke("subscribe", "ada@example.org", "--confirmed")
     listed = invoke("list")

@@ -35,6 +35,7 @@ digest_app = typer.Typer(
 )
 
 PERIOD_HELP = "daily or weekly."
+STATUSES = ("pending", "active", "paused", "unsubscribed")
 
 
 def _period(settings: Settings, kind: str, day: date | None) -> Period:
@@ -128,6 +129,8 @@ def list_subscriptions(
 
     from paperfeed.storage.models import Subscription
 
+    if status is not None and status not in STATUSES:
+        fail(f"unknown status {status!r}: use {', '.join(STATUSES)}", EXIT_USAGE)
     engine = get_engine(get_settings())
     with Session(engine) as session:
         query = select(Subscription).order_by(Subscription.id)
