@@ -133,3 +133,27 @@ def test_with_a_semantic_index_a_topic_also_finds_papers_close_in_meaning(env: E
     assert 0 < len(by_meaning) <= MEANING_ONLY
     assert "2611.00003" in by_meaning  # the quantum paper is the nearest
     assert "2610.00009" not in reasons
+
+
+def test_tex_accents_read_as_letters_in_both_parts(env: Env) -> None:
+    """A digest shows a paper's TeX accents and escapes as the paper page does
+    (Schrödinger, Erdős), in the HTML and the text part; math stays as TeX."""
+    from paperfeed.storage.engine import write_session
+    from paperfeed.storage.models import Paper
+    from tests.digest.conftest import DAY
+
+    with write_session(env.engine) as session:
+        session.add(Paper(
+            arxiv_id="2611.00077", version=1, published=DAY, primary_category="math.CO",
+            categories=["math.CO"], title=r"Erd\H{o}s problems on $10p$ vertices",
+            authors=[r"Dragan Maru\v si\v c", r"Paul Erd\H{o}s"],
+            abstract=r"The Schr\"odinger picture of graphs \& more."))
+    add_subscriber(env, "ada@example.org", categories=["math.CO"])
+    send_period(env)
+    [message] = digests_to(env, "ada@example.org")
+    text, html = parts(message)
+    for part in (text, html):
+        assert "Erdős problems on $10p$ vertices" in part
+        assert "Dragan Marušič, Paul Erdős" in part
+        assert "The Schrödinger picture of graphs &" in part.replace("&amp;", "&")
+        assert "\\H{o}" not in part and '\\"o' not in part

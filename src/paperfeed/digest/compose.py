@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from paperfeed.config import Settings
 from paperfeed.digest.periods import Period
 from paperfeed.render.format import shorten_authors
+from paperfeed.render.mathtext import detex_text
 from paperfeed.search.scoped import ScopedSearch
 from paperfeed.storage import queries
 from paperfeed.storage.models import Paper, Subscription
@@ -82,9 +83,12 @@ def short_abstract(text: str, limit: int = ABSTRACT_CHARS) -> str:
 
 def _digest_paper(arxiv_id: str, title: str, authors: list[str],
                   abstract: str, category: str | None, upvotes: int) -> DigestPaper:
-    return DigestPaper(arxiv_id, " ".join(title.split()),
-                       shorten_authors(list(authors), 5), short_abstract(abstract),
-                       category, int(upvotes))
+    """TeX accents and escapes (``Schr\\"odinger``, ``\\&``) become the letters they stand
+    for, as on the paper's page; math between dollars stays as its TeX source, which
+    reads well in plain text and works in every mail client."""
+    return DigestPaper(arxiv_id, " ".join(detex_text(title).split()),
+                       shorten_authors([detex_text(a) for a in authors], 5),
+                       short_abstract(detex_text(abstract)), category, int(upvotes))
 
 
 def topics_of(subscription: Subscription) -> list[tuple[str, str]]:
