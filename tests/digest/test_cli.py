@@ -137,3 +137,26 @@ def test_send_without_a_mail_server_is_a_one_line_error(cli_env: Env,
     assert result.exit_code == 1
     assert "no mail server is configured" in result.output
     assert invoke("send", "--period", "daily", "--date", "2026-11-30", "--dry-run").exit_code == 0
+    # A wrong argument is named as such even before the mail server is looked for.
+    wrong = invoke("send", "--period", "hourly")
+    assert wrong.exit_code == 2 and "unknown period 'hourly'" in wrong.output
+
+
+def test_a_refused_login_exits_3_and_leaves_the_digests_queued(
+    cli_env: Env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.mail.smtpd import SmtpServer
+
+    invoke("subscribe", "ada@example.org", "--confirmed", "--category", "cs.LG")
+    with SmtpServer(credentials=("digest", "right")) as server:
+        monkeypatch.setenv("PAPERFEED_SMTP_URL",
+                           server.url.replace("smtp://", "smtp://digest:wrong@"))
+        result = invoke("send", "--date", "2026-11-30", "--quiet")
+        assert server.messages == []
+    assert result.exit_code == 3, result.output
+    assert "1 waiting to be retried" in result.output and "535" in result.output
+    assert "weekly" not in result.output  # the run stopped at the first refusal
+    monkeypatch.setenv("PAPERFEED_SMTP_URL", cli_env.smtp.url)  # the login fixed
+    sent = invoke("send", "--period", "daily", "--date", "2026-11-30", "--quiet")
+    assert sent.exit_code == 0 and "1 sent" in sent.output
+    assert len(digests_to(cli_env, "ada@example.org")) == 1

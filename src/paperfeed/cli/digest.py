@@ -245,29 +245,32 @@ def send(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
     """Build and send the digests of a period, each subscriber's at most once (rerun it
-    freely). Exit 0 when all went out, 3 when some failed or their fate is unknown."""
+    freely). Exit 0 when all went out; 3 when some failed, their fate is unknown, or
+    they wait for a retry (the mail server was down or refused the login)."""
     from paperfeed.digest.outbox import dry_run as count_only
     from paperfeed.mail.mailer import mail_url
 
     settings = get_settings()
+    periods = [_period(settings, kind, _day(day))
+               for kind in ([period] if period else ["daily", "weekly"])]
     if not dry_run and not mail_url(settings):
         fail("no mail server is configured: set PAPERFEED_SMTP_URL (or use --dry-run)")
     engine = get_engine(settings)
     stop = threading.Event()
     _stop_on_sigterm(stop)
-    kinds = [period] if period else ["daily", "weekly"]
     problems = False
     try:
-        for kind in kinds:
-            the_period = _period(settings, kind, _day(day))
+        for the_period in periods:
             if dry_run:
                 _print_report(count_only(engine, settings, the_period), the_period,
                               dry_run=True)
                 continue
             report = _send_with_bar(engine, settings, the_period, stop, quiet)
             _print_report(report, the_period, dry_run=False)
-            problems = problems or not report.ok
-            if stop.is_set():
+            # Left waiting is a problem, unless asked to stop (SIGTERM: a clean stop).
+            problems = problems or not report.ok or (bool(report.waiting)
+                                                     and not stop.is_set())
+            if stop.is_set() or report.halted:
                 break
     finally:
         engine.dispose()

@@ -83,6 +83,7 @@ class Report:
     recovered: int = 0
     waiting: int = 0
     paused: int = 0
+    halted: bool = False  # a mail configuration error ended the run
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -201,7 +202,6 @@ class Sender:
         self.period = period
         self.me = sender_id()
         self.stop = stop or threading.Event()
-        self._halted = False  # a configuration error ended this run (not the caller's stop)
         self.clock = clock
         self.progress = progress or (lambda _done: None)
         self.report = Report()
@@ -261,7 +261,7 @@ class Sender:
         return self.report
 
     def _stopping(self) -> bool:
-        return self._halted or self.stop.is_set()
+        return self.report.halted or self.stop.is_set()
 
     def _next_retry_in(self) -> float | None:
         with Session(self.engine) as session:
@@ -325,7 +325,7 @@ class Sender:
         except MailError as exc:  # configuration: nothing was sent
             _finish(self.engine, outbox_id, status="pending", claimed_by=None,
                     error=str(exc)[:2000])
-            self._halted = True
+            self.report.halted = True  # ends this run, not the caller's (stop is theirs)
             self.report.problems.append(str(exc))
         else:
             _finish(self.engine, outbox_id, status="sent", sent_at=self.clock(), error="")
