@@ -7,9 +7,9 @@ its hour). Outside demo mode these pages do not exist (404)."""
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from pathlib import Path
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup, escape
 
@@ -19,7 +19,7 @@ from paperfeed.mail import mailer
 from paperfeed.mail.transport import StoredMail, get_maildir_message, read_maildir
 from paperfeed.storage import queries
 from paperfeed.web.templating import render
-from paperfeed.web.viewer import require_csrf
+from paperfeed.web.viewer import Csrf, require_csrf
 
 router = APIRouter(include_in_schema=False)
 
@@ -28,7 +28,7 @@ MAIL_POLICY = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
                "frame-ancestors 'self'; base-uri 'none'; form-action 'none'; sandbox")
 
 
-def _box(request: Request) -> object:
+def _box(request: Request) -> Path:
     box = mailer.demo_mailbox(request.app.state.settings)
     if box is None:
         raise HTTPException(status_code=404, detail="There is no mailbox on this site.")
@@ -36,11 +36,7 @@ def _box(request: Request) -> object:
 
 
 def _message(request: Request, key: str) -> StoredMail:
-    from pathlib import Path
-
-    box = _box(request)
-    assert isinstance(box, Path)
-    stored = get_maildir_message(box, key)
+    stored = get_maildir_message(_box(request), key)
     if stored is None:
         raise HTTPException(status_code=404, detail="No such message in the mailbox.")
     return stored
@@ -64,10 +60,7 @@ def linkify(text: str) -> Markup:
 
 @router.get("/mailbox")
 def mailbox(request: Request) -> Response:
-    from pathlib import Path
-
     box = _box(request)
-    assert isinstance(box, Path)
     messages = read_maildir(box, limit=100) if box.exists() else []
     return render(request, "mailbox.html", {"messages": messages, "message": None})
 
@@ -86,10 +79,10 @@ def mailbox_html(request: Request, key: str) -> Response:
 
 
 @router.post("/mailbox/send-digests")
-def send_now(request: Request, csrf_token: Annotated[str, Form()] = "") -> Response:
+def send_now(request: Request, csrf: Csrf = "") -> Response:
     """Send the digests of the latest list day (daily) and its week (weekly) now."""
     _box(request)
-    require_csrf(request, csrf_token)
+    require_csrf(request, csrf)
     engine = request.app.state.engine
     settings = request.app.state.settings
     with request.app.state.sessions() as session:

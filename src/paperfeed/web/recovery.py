@@ -23,6 +23,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from paperfeed.accounts.passwords import password_problem
 from paperfeed.accounts.recovery import (
+    MAX_TYPED,
     RESET_LIFETIME,
     VERIFY_LIFETIME,
     check_reset,
@@ -62,7 +63,6 @@ CSRF_MESSAGE = (
 )
 DIFFERENT_PASSWORDS = "The two passwords differ; type the same password twice."
 MAIL_DOWN = "We could not send the mail just now. Please try again in a few minutes."
-MAX_TYPED = 320
 RESET_MINUTES = int(RESET_LIFETIME.total_seconds() // 60)
 VERIFY_HOURS = int(VERIFY_LIFETIME.total_seconds() // 3600)
 
