@@ -94,8 +94,16 @@ def _check_timezone(value: str) -> str:
     return value
 
 
+def _check_weekday(value: str) -> str:
+    day = value.strip().lower()
+    if day not in WEEKDAYS:
+        raise ValueError(f"{value!r} is not a day of the week, like monday")
+    return day
+
+
 TimeOfDay = Annotated[str, AfterValidator(_check_time_of_day)]
 TimeZone = Annotated[str, AfterValidator(_check_timezone)]
+Weekday = Annotated[str, AfterValidator(_check_weekday)]
 
 
 class DigestSettings(BaseSettings):
@@ -105,7 +113,7 @@ class DigestSettings(BaseSettings):
 
     send_at: TimeOfDay = Field(default="07:00", description="Time of day the worker sends digests")
     timezone: TimeZone = Field(default="UTC", description="Time zone of send_at and of the periods")
-    weekly_on: str = Field(default="monday", description="Day the weekly digest goes out")
+    weekly_on: Weekday = Field(default="monday", description="Day the weekly digest goes out")
     papers: int = Field(default=10, ge=1, le=100, description="Papers per digest by default")
     trending: int = Field(default=5, ge=0, le=50, description="Trending papers per digest")
     send_empty: bool = Field(default=False, description="Send a digest with no papers in it")
@@ -122,13 +130,6 @@ class DigestSettings(BaseSettings):
         description="Seconds `digest send` waits for retries before leaving them to a rerun",
     )
 
-    @field_validator("weekly_on")
-    @classmethod
-    def _weekday(cls, value: str) -> str:
-        if value.strip().lower() not in WEEKDAYS:
-            raise ValueError("weekly_on is a day of the week, like monday")
-        return value.strip().lower()
-
 
 class WorkerSettings(BaseSettings):
     """`paperfeed worker`'s schedule (digests go out at [digest] send_at)."""
@@ -144,7 +145,7 @@ class WorkerSettings(BaseSettings):
     harvest_timezone: TimeZone = Field(
         default="America/New_York", description="Time zone of harvest_at (arXiv's own)"
     )
-    harvest_days: list[str] = Field(
+    harvest_days: list[Weekday] = Field(
         default_factory=lambda: ["sunday", "monday", "tuesday", "wednesday", "thursday"],
         description="Days arXiv announces new papers (in harvest_timezone)",
     )
@@ -152,15 +153,6 @@ class WorkerSettings(BaseSettings):
         default="https://rss.arxiv.org/rss", description="arXiv's RSS service the worker reads"
     )
     poll_seconds: float = Field(default=30.0, gt=0, description="How often the worker wakes")
-
-    @field_validator("harvest_days")
-    @classmethod
-    def _days(cls, value: list[str]) -> list[str]:
-        days = [day.strip().lower() for day in value]
-        for day in days:
-            if day not in WEEKDAYS:
-                raise ValueError(f"{day!r} is not a day of the week")
-        return days
 
 
 class Settings(BaseSettings):

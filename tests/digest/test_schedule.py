@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+from pydantic import ValidationError
+
 from paperfeed.config import DigestSettings, Settings, WorkerSettings
 from paperfeed.digest.periods import containing, just_ended
 from paperfeed.worker.schedule import is_due, jobs, latest_due, next_due
@@ -58,3 +61,24 @@ def test_harvest_follows_arxivs_announcement_days() -> None:
     assert latest_due(harvest, friday_night) == datetime(2026, 12, 4, 1, 30, tzinfo=UTC)
     assert "harvest" not in [job.name for job in jobs(_settings())]  # no categories
     assert "Sunday" in harvest.when() and "Friday" not in harvest.when()
+
+
+@pytest.mark.parametrize(("section", "values", "problem"), [
+    (DigestSettings, {"send_at": "7.30"}, "07:30"),
+    (DigestSettings, {"send_at": "24:00"}, "07:30"),
+    (DigestSettings, {"timezone": "Mars/Olympus"}, "unknown time zone"),
+    (DigestSettings, {"weekly_on": "funday"}, "not a day of the week"),
+    (WorkerSettings, {"harvest_days": ["monday", "mon"]}, "not a day of the week"),
+    (WorkerSettings, {"harvest_at": "8pm"}, "07:30"),
+])
+def test_schedule_settings_are_checked(section: type, values: dict[str, object],
+                                       problem: str) -> None:
+    with pytest.raises(ValidationError, match=problem):
+        section(**values)
+
+
+def test_schedule_settings_are_tidied() -> None:
+    assert DigestSettings(send_at="7:05", weekly_on=" Friday").send_at == "07:05"
+    assert DigestSettings(weekly_on=" Friday").weekly_on == "friday"
+    assert WorkerSettings(harvest_days=["Monday", "tuesday "]).harvest_days == [
+        "monday", "tuesday"]
