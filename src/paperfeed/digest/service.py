@@ -69,11 +69,13 @@ def preview(engine: Engine, settings: Settings, email: str, period: Period) -> P
 def send(engine: Engine, settings: Settings, period: Period, *,
          transport: Transport | None = None, stop: threading.Event | None = None,
          progress: Callable[[int], None] | None = None,
-         on_total: Callable[[int], None] | None = None) -> outbox.Report:
-    """Queue `period`'s digests (once per active subscription) and send what is due."""
-    queued = outbox.enqueue(engine, period)
+         on_total: Callable[[int], None] | None = None,
+         clock: Callable[[], datetime] = outbox.utcnow) -> outbox.Report:
+    """Queue `period`'s digests (once per active subscription) and send what is due.
+    `clock` gives now as naive UTC; retries are scheduled and found due by it."""
+    queued = outbox.enqueue(engine, period, now=clock())
     sender = outbox.Sender(engine, settings, period, transport=transport, stop=stop,
-                           progress=progress)
+                           progress=progress, clock=clock)
     if on_total is not None:
         on_total(sender.pending())
     report = sender.run()

@@ -112,7 +112,10 @@ def digest_job(kind: str) -> JobFunction:
         from paperfeed.digest.service import send, today
 
         period = just_ended(kind, today(settings, now))
-        report = send(engine, settings, period, stop=stop)
+        # The outbox schedules its retries on the worker's clock, running on from `now`.
+        offset = now - _aware_now()
+        report = send(engine, settings, period, stop=stop,
+                      clock=lambda: (_aware_now() + offset).replace(tzinfo=None))
         summary = (f"{period.kind} {period.start}: {report.sent} sent, {report.empty} empty, "
                    f"{report.retried} retried, {report.failed} failed, "
                    f"{report.unknown} unknown")
