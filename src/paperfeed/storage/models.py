@@ -113,6 +113,9 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     # When the account's email address was confirmed from a mailed link (None: not yet).
     email_verified_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The secret in the address of the user's personal feed (None: no personal feed);
+    # a new one revokes the old address.
+    feed_key: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
 
     @property
     def is_admin(self) -> bool:
@@ -122,6 +125,28 @@ class User(Base):
     def is_moderator(self) -> bool:
         """Moderators and admins may moderate."""
         return self.role in ("moderator", "admin")
+
+
+class ApiToken(Base):
+    """A named API token of a user, sent as ``Authorization: Bearer``; only its SHA-256
+    is stored, and ``prefix`` (its first characters) tells tokens apart in settings."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    # Read-only tokens may only read; read-write ones may vote, submit and comment.
+    can_write: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    user: Mapped[User] = relationship()
 
 
 class UserSession(Base):
