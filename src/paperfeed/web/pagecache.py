@@ -18,8 +18,13 @@ from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-CACHEABLE_PREFIXES = ("/date/", "/papers/", "/trending", "/week/", "/month/", "/users/")
+CACHEABLE_PREFIXES = ("/date/", "/papers/", "/trending", "/week/", "/month/", "/users/",
+                      "/feeds/", "/api/daily_papers", "/api/papers/", "/api/v1/")
 MAX_BODY = 2 * 1024 * 1024
+
+
+def _header(scope: Scope, name: bytes) -> bytes:
+    return next((value for key, value in scope["headers"] if key == name), b"")
 
 
 @dataclass(slots=True)
@@ -45,8 +50,8 @@ class PageCacheMiddleware:
         self.seconds = seconds
         self.max_entries = max_entries
         self.clock = clock
-        self._entries: OrderedDict[tuple[str, bytes], _Entry] = OrderedDict()
-        self._rendering: dict[tuple[str, bytes], asyncio.Event] = {}
+        self._entries: OrderedDict[tuple[str, bytes, bytes], _Entry] = OrderedDict()
+        self._rendering: dict[tuple[str, bytes, bytes], asyncio.Event] = {}
 
     def _cacheable(self, scope: Scope) -> bool:
         if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
@@ -60,7 +65,8 @@ class PageCacheMiddleware:
         if self.seconds <= 0 or not self._cacheable(scope):
             await self.app(scope, receive, send)
             return
-        key = (scope["path"], scope.get("query_string", b""))
+        # The Accept header picks a page's JSON twin, so it is part of the key.
+        key = (scope["path"], scope.get("query_string", b""), _header(scope, b"accept"))
         entry = self._entries.get(key)
         if entry is not None and (entry.expires > self.clock() or key in self._rendering):
             await self._replay(scope, send, entry)  # fresh, or being refreshed: reuse it
@@ -81,13 +87,20 @@ class PageCacheMiddleware:
 
     @staticmethod
     async def _replay(scope: Scope, send: Send, entry: _Entry) -> None:
+        etag = next((value for name, value in entry.headers if name.lower() == b"etag"), None)
+        if etag is not None and _header(scope, b"if-none-match") in (etag, b"*"):
+            kept = [(n, v) for n, v in entry.headers
+                    if n.lower() not in (b"content-length", b"content-type")]
+            await send({"type": "http.response.start", "status": 304, "headers": kept})
+            await send({"type": "http.response.body", "body": b""})
+            return
         await send({"type": "http.response.start", "status": entry.status,
                     "headers": entry.headers})
         body = b"" if scope["method"] == "HEAD" else entry.body
         await send({"type": "http.response.body", "body": body})
 
     async def _render(
-        self, scope: Scope, receive: Receive, send: Send, key: tuple[str, bytes]
+        self, scope: Scope, receive: Receive, send: Send, key: tuple[str, bytes, bytes]
     ) -> None:
         start: Message = {}
         chunks: list[bytes] = []
