@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from paperfeed import __version__
 from paperfeed.config import Settings
 from paperfeed.storage.engine import make_engine, session_factory
+from paperfeed.web.api import errors as api_errors
 from paperfeed.web.pagecache import PageCacheMiddleware
 from paperfeed.web.security import SECURITY_HEADERS, SecurityHeadersMiddleware
 from paperfeed.web.shells import ForgetShellsOnWrite, ShellCache
@@ -58,6 +59,8 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     if 300 <= exc.status_code < 400:  # e.g. LoginRequired: a redirect, not a page
         return Response(status_code=exc.status_code, headers=exc.headers)
+    if request.url.path.startswith(api_errors.V1_PREFIX):
+        return api_errors.from_http_exception(exc)
     if _wants_json(request):
         return JSONResponse(
             {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
@@ -85,6 +88,8 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
+    if request.url.path.startswith(api_errors.V1_PREFIX):
+        return api_errors.from_validation_errors(list(exc.errors()))
     if _wants_json(request):
         return JSONResponse({"detail": exc.errors()}, status_code=422)
     return _error_page(request, 400, "Bad request",
@@ -94,6 +99,8 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
 async def _server_error(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s", request.url.path, exc_info=exc)
     headers = {name.decode(): value.decode() for name, value in SECURITY_HEADERS}
+    if request.url.path.startswith(api_errors.V1_PREFIX):
+        return api_errors.error_response(500, "internal_error", "internal error", headers)
     if _wants_json(request):
         return JSONResponse({"detail": "internal error"}, status_code=500, headers=headers)
     return Response(
