@@ -61,6 +61,10 @@ class RateLimits(BaseSettings):
     comment_per_address: str = Field(default="60/5m", description="Comments per address")
     report: str = Field(default="20/1h", description="Reports per account")
     subscribe: str = Field(default="20/1h", description="Digest subscriptions per address")
+    api: str = Field(default="600/1m", description="API and feed requests per API token")
+    api_per_address: str = Field(
+        default="300/1m", description="API and feed requests per address without a token"
+    )
 
     @field_validator("*")
     @classmethod

@@ -94,7 +94,15 @@ def site_engine(
             admin.dispose()
 
 
+API_LIMITS_OFF = {"api": "", "api_per_address": ""}
+
+
 def make_settings(engine: Engine, tmp: Path, **extra: object) -> Settings:
+    """Settings for a test site. The API's per-client request limits are off unless a
+    test sets them (``rate_limits={"api_per_address": "5/1m"}``): tests walk the API
+    far faster than anyone is allowed to."""
+    limits = extra.get("rate_limits")
+    extra["rate_limits"] = {**API_LIMITS_OFF, **(limits if isinstance(limits, dict) else {})}
     return Settings(
         database_url=engine.url.render_as_string(hide_password=False),
         data_dir=tmp, secret_key="x" * 32, **extra,  # type: ignore[arg-type]

@@ -20,6 +20,7 @@ from paperfeed import __version__
 from paperfeed.config import Settings
 from paperfeed.storage.engine import make_engine, session_factory
 from paperfeed.web.api import errors as api_errors
+from paperfeed.web.api.ratelimit import ApiRateLimitMiddleware
 from paperfeed.web.pagecache import PageCacheMiddleware
 from paperfeed.web.security import SECURITY_HEADERS, SecurityHeadersMiddleware
 from paperfeed.web.shells import ForgetShellsOnWrite, ShellCache
@@ -151,8 +152,11 @@ def create_app(
 
     app.add_middleware(ForgetShellsOnWrite, cache=app.state.shells)
     app.add_middleware(SecurityHeadersMiddleware)
-    if page_cache_seconds > 0:  # outermost, so cached responses keep their headers
+    if page_cache_seconds > 0:  # outside the app, so cached responses keep their headers
         app.add_middleware(PageCacheMiddleware, seconds=page_cache_seconds)
+    # Outermost: every API and feed request counts, cached or not.
+    app.add_middleware(ApiRateLimitMiddleware, settings=settings,
+                       clock=lambda: app.state.clock())
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(Exception, _server_error)
