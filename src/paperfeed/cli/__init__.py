@@ -41,9 +41,22 @@ def _root(
 
 def _register() -> None:
     # Import order is the order of `paperfeed --help`.
-    from paperfeed.cli import db, digest, harvest, index, ingest, papers, search, users, web
+    from paperfeed.cli import (
+        db,
+        digest,
+        export,
+        harvest,
+        index,
+        ingest,
+        papers,
+        search,
+        tokens,
+        users,
+        web,
+    )
 
-    for module in (web, db, ingest, harvest, papers, search, index, users, digest):
+    for module in (web, db, ingest, harvest, papers, search, export, index, users, tokens,
+                   digest):
         module.register(app)
 
 
