@@ -135,6 +135,7 @@ def create_app(
         submit,
         votes,
     )
+    from paperfeed.web.api.hf import router as hf_router
     from paperfeed.web.api.search import router as api_search_router
     from paperfeed.web.search import router as search_router
 
@@ -164,6 +165,7 @@ def create_app(
     app.mount("/static", CachedStaticFiles(directory=STATIC), name="static")
     # Specific routers first: the page router's /papers/{id:path} catches the rest.
     app.include_router(api_search_router)
+    app.include_router(hf_router)  # /papers/{id}.md: before pages' /papers/{id}
     app.include_router(search_router)
     for module in (accounts, recovery, submit, votes, comments, moderation, lists, profiles,
                    digest, mailbox):
