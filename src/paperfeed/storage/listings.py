@@ -59,13 +59,13 @@ class ListedPaper:
 
 def listed_papers(
     session: Session, where: ListFilter, order: ListOrder = "time", *,
-    trending_only: bool = False, limit: int = 50, offset: int = 0,
+    limit: int = 50, offset: int = 0,
 ) -> list[ListedPaper]:
     """One page of the papers with an entry matching `where`, each once.
 
     ``order="time"``: the latest matching entry's time, newest first. ``"trending"``:
     the stored trending key, highest first (papers without one last), as ``/trending``
-    orders. ``trending_only`` leaves out papers without a trending key."""
+    orders."""
     entries = (
         select(DailyEntry.paper_id.label("paper_id"),
                func.max(DailyEntry.submitted_at).label("last_at"))
@@ -78,8 +78,6 @@ def listed_papers(
         else (Paper.trending_key.desc().nulls_last(), Paper.id)
     )
     query = select(Paper).join(entries, entries.c.paper_id == Paper.id)
-    if trending_only:
-        query = query.where(Paper.trending_key.is_not(None))
     papers = list(session.scalars(
         query.order_by(*ordering).limit(limit).offset(offset or None)))
     latest = latest_entries(session, [p.id for p in papers], where)

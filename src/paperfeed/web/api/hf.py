@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
@@ -31,7 +30,13 @@ from paperfeed.accounts.usernames import username_key
 from paperfeed.render.paper_markdown import paper_markdown
 from paperfeed.search.service import search
 from paperfeed.storage import queries
-from paperfeed.storage.listings import ListFilter, ListOrder, latest_entries, listed_papers
+from paperfeed.storage.listings import (
+    ListedPaper,
+    ListFilter,
+    ListOrder,
+    latest_entries,
+    listed_papers,
+)
 from paperfeed.storage.models import Paper
 from paperfeed.web.api.hf_shapes import daily_entry, paper_info
 from paperfeed.web.deps import SessionDep, SettingsDep
@@ -116,19 +121,27 @@ def _next_link(request: Request, base_url: str, page: int) -> str:
     return f'<{base_url.rstrip("/")}{request.url.path}?{query}>; rel="next"'
 
 
-def _daily(request: Request, session: Session, query: DailyQuery) -> list[Any]:
-    where, trending_only = query.where, False
+def _trending(request: Request, session: Session, query: DailyQuery) -> list[ListedPaper]:
+    """The /trending list (down the trending-key index), with each paper's entry."""
+    cutoff = (queries.latest_day(session) or utcnow(request).date()) - timedelta(
+        days=TRENDING_DAYS)
+    papers = queries.trending_list(session, cutoff, limit=query.limit + 1,
+                                   offset=query.page * query.limit)
+    entries = latest_entries(session, [p.id for p in papers], ListFilter(cutoff))
+    return [ListedPaper(p, entries[p.id]) for p in papers if p.id in entries]
+
+
+def _daily(request: Request, session: Session, query: DailyQuery) -> list[ListedPaper]:
+    where = query.where
     if where is None:
+        if query.order == "trending":
+            return _trending(request, session, query)
         latest = queries.latest_day(session)
-        if query.order == "trending":  # the /trending list
-            current = latest or utcnow(request).date()
-            where, trending_only = ListFilter(current - timedelta(days=TRENDING_DAYS)), True
-        elif latest is None:
+        if latest is None:
             return []
-        else:
-            where = ListFilter(latest, latest + timedelta(days=1))
-    return listed_papers(session, where, query.order, trending_only=trending_only,
-                         limit=query.limit + 1, offset=query.page * query.limit)
+        where = ListFilter(latest, latest + timedelta(days=1))
+    return listed_papers(session, where, query.order, limit=query.limit + 1,
+                         offset=query.page * query.limit)
 
 
 @router.api_route("/api/daily_papers", methods=["GET", "HEAD"],
