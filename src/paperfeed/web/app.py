@@ -137,6 +137,7 @@ def create_app(
     )
     from paperfeed.web.api.hf import router as hf_router
     from paperfeed.web.api.search import router as api_search_router
+    from paperfeed.web.exports import router as exports_router
     from paperfeed.web.search import router as search_router
 
     app = FastAPI(
@@ -170,6 +171,7 @@ def create_app(
     for module in (accounts, recovery, submit, votes, comments, moderation, lists, profiles,
                    digest, mailbox):
         app.include_router(module.router)
+    app.include_router(exports_router)  # /export/…, /api/v1/export/…
     app.include_router(pages.router)
     return app
 

@@ -113,5 +113,6 @@ def search_page(
         "next_url": page_url(page_no + 1),
         "badges": BADGES,
         "rank_offset": (page_no - 1) * PAGE_SIZE,
+        "export_query": full,  # the Export menu's q= (filters included)
     }
     return render(request, "search.html", context)

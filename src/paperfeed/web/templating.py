@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment
 from markupsafe import Markup
 
+from paperfeed.export.formats import export_text
 from paperfeed.render.jinja import make_environment
 from paperfeed.web.viewer import csrf_token, finish_response, viewer
 from paperfeed.web.votecontrols import VoteControls
@@ -26,7 +27,10 @@ TEMPLATES = Path(__file__).with_name("templates")
 
 @lru_cache(maxsize=1)
 def environment() -> Environment:
-    return make_environment(TEMPLATES)
+    env = make_environment(TEMPLATES)
+    # The paper page's "Cite" menu shows the paper's BibTeX (web/exports.py serves files).
+    env.globals["cite_bibtex"] = lambda paper: export_text("bibtex", [paper])
+    return env
 
 
 def account_nav(request: Request) -> Markup:

@@ -1,0 +1,1 @@
+"""Tests of the BibTeX, RIS, CSL-JSON and JSON Lines exports."""
