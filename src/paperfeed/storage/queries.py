@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import ColumnElement, bindparam, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from paperfeed.ids import InvalidArxivId, parse_arxiv_id
@@ -228,7 +228,10 @@ def listed_days_around(session: Session, start: date, end: date) -> tuple[date |
 
 
 def user_by_key(session: Session, key: str) -> User | None:
-    """The account whose username_key (casefolded username) is `key`."""
+    """The account whose username_key (casefolded username) is `key` (None for a key no
+    username can have, such as one with a NUL, which PostgreSQL refuses in text)."""
+    if "\x00" in key:
+        return None
     return session.scalar(select(User).where(User.username_key == key))
 
 
@@ -274,3 +277,26 @@ def entries_for_paper(session: Session, paper_id: int) -> list[DailyEntry]:
             .order_by(DailyEntry.day, DailyEntry.id)
         )
     )
+
+
+def latest_entries(
+    session: Session, paper_ids: list[int], start: date | None = None, end: date | None = None,
+) -> dict[int, DailyEntry]:
+    """Each paper's latest visible daily entry (on a day in [start, end) when given), with
+    its submitter loaded; papers without one are left out (one query)."""
+    if not paper_ids:
+        return {}
+    where: list[ColumnElement[bool]] = [DailyEntry.paper_id.in_(paper_ids),
+                                        DailyEntry.hidden.is_(False)]
+    if start is not None:
+        where.append(DailyEntry.day >= start)
+    if end is not None:
+        where.append(DailyEntry.day < end)
+    entries = session.scalars(
+        select(DailyEntry).options(joinedload(DailyEntry.submitted_by)).where(*where)
+        .order_by(DailyEntry.day.desc(), DailyEntry.submitted_at.desc(), DailyEntry.id.desc())
+    )
+    latest: dict[int, DailyEntry] = {}
+    for entry in entries:
+        latest.setdefault(entry.paper_id, entry)
+    return latest

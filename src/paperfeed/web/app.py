@@ -21,6 +21,7 @@ from paperfeed.config import Settings
 from paperfeed.storage.engine import make_engine, session_factory
 from paperfeed.web.api import errors as api_errors
 from paperfeed.web.api.ratelimit import ApiRateLimitMiddleware
+from paperfeed.web.negotiate import JsonTwins, is_twin
 from paperfeed.web.pagecache import PageCacheMiddleware
 from paperfeed.web.security import SECURITY_HEADERS, SecurityHeadersMiddleware
 from paperfeed.web.shells import ForgetShellsOnWrite, ShellCache
@@ -43,6 +44,11 @@ def _wants_json(request: Request) -> bool:
     return request.url.path.startswith(("/api/", "/feeds/")) or request.url.path == "/api"
 
 
+def _api_shaped(request: Request) -> bool:
+    """/api/v1 and the pages' JSON twins answer errors as {"error": {"code", "message"}}."""
+    return request.url.path.startswith(api_errors.V1_PREFIX) or is_twin(request.url.path)
+
+
 def _error_page(
     request: Request, status: int, title: str, message: str, links: list[tuple[str, str]]
 ) -> Response:
@@ -60,7 +66,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     if 300 <= exc.status_code < 400:  # e.g. LoginRequired: a redirect, not a page
         return Response(status_code=exc.status_code, headers=exc.headers)
-    if request.url.path.startswith(api_errors.V1_PREFIX):
+    if _api_shaped(request):
         return api_errors.from_http_exception(exc)
     if _wants_json(request):
         return JSONResponse(
@@ -89,7 +95,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
-    if request.url.path.startswith(api_errors.V1_PREFIX):
+    if _api_shaped(request):
         return api_errors.from_validation_errors(list(exc.errors()))
     if _wants_json(request):
         return JSONResponse({"detail": exc.errors()}, status_code=422)
@@ -100,7 +106,7 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
 async def _server_error(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s", request.url.path, exc_info=exc)
     headers = {name.decode(): value.decode() for name, value in SECURITY_HEADERS}
-    if request.url.path.startswith(api_errors.V1_PREFIX):
+    if _api_shaped(request):
         return api_errors.error_response(500, "internal_error", "internal error", headers)
     if _wants_json(request):
         return JSONResponse({"detail": "internal error"}, status_code=500, headers=headers)
@@ -133,10 +139,12 @@ def create_app(
         profiles,
         recovery,
         submit,
+        twins,
         votes,
     )
     from paperfeed.web.api.hf import router as hf_router
     from paperfeed.web.api.search import router as api_search_router
+    from paperfeed.web.api.v1 import router as api_v1_router
     from paperfeed.web.exports import router as exports_router
     from paperfeed.web.search import router as search_router
 
@@ -153,6 +161,7 @@ def create_app(
     app.state.shells = ShellCache(page_cache_seconds)
 
     app.add_middleware(ForgetShellsOnWrite, cache=app.state.shells)
+    app.add_middleware(JsonTwins)  # Accept: application/json → the page's .json twin
     app.add_middleware(SecurityHeadersMiddleware)
     if page_cache_seconds > 0:  # outside the app, so cached responses keep their headers
         app.add_middleware(PageCacheMiddleware, seconds=page_cache_seconds)
@@ -166,6 +175,8 @@ def create_app(
     app.mount("/static", CachedStaticFiles(directory=STATIC), name="static")
     # Specific routers first: the page router's /papers/{id:path} catches the rest.
     app.include_router(api_search_router)
+    app.include_router(api_v1_router)
+    app.include_router(twins.router)  # /papers/{id}.json: before pages' /papers/{id}
     app.include_router(hf_router)  # /papers/{id}.md: before pages' /papers/{id}
     app.include_router(search_router)
     for module in (accounts, recovery, submit, votes, comments, moderation, lists, profiles,

@@ -19,6 +19,7 @@ from markupsafe import Markup
 
 from paperfeed.export.formats import export_text
 from paperfeed.render.jinja import make_environment
+from paperfeed.web.negotiate import twin_url
 from paperfeed.web.viewer import csrf_token, finish_response, viewer
 from paperfeed.web.votecontrols import VoteControls
 
@@ -63,6 +64,7 @@ def page_html(request: Request, template: str, context: dict[str, Any] | None = 
         "csrf_token": lambda: csrf_token(request),
         "account_nav": lambda: account_nav(request),
         "subscribe_form": lambda: subscribe_form(request),
+        "json_twin": twin_url(request.url.path, request.url.query),  # rel="alternate"
     }
     if context:
         values.update(context)
