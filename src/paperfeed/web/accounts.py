@@ -52,6 +52,8 @@ SAVED = {
     "password": "Your password was changed. Every other session of your account was logged out.",
     "profile": "Your profile settings were saved.",
     "verify": "We mailed you a verification link; it works for 48 hours.",
+    "feed": "Your personal feed has a new address; any address it had before no longer works.",
+    "feed-off": "Your personal feed is off; its address no longer works.",
 }
 
 Next = Annotated[str, Form(alias="next")]
@@ -210,10 +212,12 @@ def _settings(
     headers: dict[str, str] | None = None, notice: str = "", typed: dict[str, str] | None = None,
 ) -> Response:
     from paperfeed.web.digest import account_digest
+    from paperfeed.web.personal_feed import personal_feed
 
     return render(request, "settings.html", {
         "user": signed_in.user, "errors": errors, "values": _kept(**(typed or {})),
         "notice": notice, "digest": account_digest(request, signed_in.user),
+        "personal_feed": personal_feed(request, signed_in.user),
     }, status_code=status, headers=headers)
 
 

@@ -9,7 +9,7 @@ from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -20,6 +20,7 @@ from paperfeed import __version__
 from paperfeed.config import Settings
 from paperfeed.storage.engine import make_engine, session_factory
 from paperfeed.web.api import errors as api_errors
+from paperfeed.web.api.auth import optional_caller
 from paperfeed.web.api.ratelimit import ApiRateLimitMiddleware
 from paperfeed.web.negotiate import JsonTwins, is_twin
 from paperfeed.web.pagecache import PageCacheMiddleware
@@ -60,12 +61,27 @@ def _error_page(
     )
 
 
+def _allowed(request: Request) -> str:
+    """Every method some route serves at this path (for a 405's ``Allow``)."""
+    from starlette.routing import Match
+
+    scope = {key: value for key, value in request.scope.items()
+             if key not in ("endpoint", "path_params", "route")}
+    return ", ".join(
+        method for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+        if any(route.matches({**scope, "method": method})[0] is Match.FULL
+               for route in request.app.routes)
+    )
+
+
 async def _http_error(request: Request, exc: Exception) -> Response:
     """HTML error pages for pages, JSON for the API and feeds (headers such as
     Retry-After or WWW-Authenticate are kept)."""
     assert isinstance(exc, StarletteHTTPException)
     if 300 <= exc.status_code < 400:  # e.g. LoginRequired: a redirect, not a page
         return Response(status_code=exc.status_code, headers=exc.headers)
+    if exc.status_code == 405:  # Starlette names only the first matching route's methods
+        exc.headers = {**(exc.headers or {}), "Allow": _allowed(request)}
     if _api_shaped(request):
         return api_errors.from_http_exception(exc)
     if _wants_json(request):
@@ -130,6 +146,7 @@ def create_app(
     the time; ``app.state.clock`` may be replaced at any time (tests move it)."""
     from paperfeed.web import (
         accounts,
+        apidocs,
         comments,
         digest,
         lists,
@@ -139,20 +156,29 @@ def create_app(
         profiles,
         recovery,
         submit,
+        tokens,
         twins,
         votes,
     )
     from paperfeed.web.api.hf import router as hf_router
     from paperfeed.web.api.search import router as api_search_router
     from paperfeed.web.api.v1 import router as api_v1_router
+    from paperfeed.web.api.v1_actions import router as api_actions_router
     from paperfeed.web.exports import router as exports_router
+    from paperfeed.web.feeds import router as feeds_router
+    from paperfeed.web.personal_feed import router as personal_feed_router
     from paperfeed.web.search import router as search_router
 
     app = FastAPI(
         title=settings.site_name,
         version=__version__,
-        docs_url=None,  # Swagger UI and ReDoc load from a CDN; /openapi.json stays.
+        # FastAPI's own docs pages load from a CDN: /api/docs is served by the site.
+        docs_url=None,
         redoc_url=None,
+        description="The paperfeed API: papers, daily lists, trending, search, comments "
+        "and profiles under /api/v1 (votes, submissions and comments with a read-write "
+        "token), and the Hugging Face papers API's routes. Errors under /api/v1 are "
+        '{"error": {"code", "message"}}. Interactive documentation: /api/docs.',
     )
     app.state.settings = settings
     app.state.engine = engine if engine is not None else make_engine(settings.database_url)
@@ -173,14 +199,19 @@ def create_app(
     app.add_exception_handler(Exception, _server_error)
 
     app.mount("/static", CachedStaticFiles(directory=STATIC), name="static")
+    apidocs.mount_assets(app)
     # Specific routers first: the page router's /papers/{id:path} catches the rest.
     app.include_router(api_search_router)
-    app.include_router(api_v1_router)
+    app.include_router(api_actions_router)  # …/papers/{id}/vote: before v1's /papers/{id}
+    # A read needs no token, but one that is sent must be good (401 otherwise).
+    app.include_router(api_v1_router, dependencies=[Depends(optional_caller)])
     app.include_router(twins.router)  # /papers/{id}.json: before pages' /papers/{id}
     app.include_router(hf_router)  # /papers/{id}.md: before pages' /papers/{id}
     app.include_router(search_router)
-    for module in (accounts, recovery, submit, votes, comments, moderation, lists, profiles,
-                   digest, mailbox):
+    app.include_router(feeds_router)
+    app.include_router(personal_feed_router)
+    for module in (apidocs, accounts, tokens, recovery, submit, votes, comments, moderation, lists,
+                   profiles, digest, mailbox):
         app.include_router(module.router)
     app.include_router(exports_router)  # /export/…, /api/v1/export/…
     app.include_router(pages.router)

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from paperfeed.storage import queries
 from paperfeed.web.deps import SessionDep, SettingsDep, read_session
+from paperfeed.web.feedlinks import trending_feeds
 from paperfeed.web.pages import SORTS, PageNotFound, PageQuery, SortQuery
 from paperfeed.web.shells import list_page
 from paperfeed.web.viewer import utcnow
@@ -118,6 +119,7 @@ def trending(
             "base_path": "/trending",
             "sort": "trending",
             "sorts": {},
+            "feeds": trending_feeds(),
         }
 
     return list_page(request, build)

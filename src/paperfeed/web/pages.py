@@ -17,6 +17,7 @@ from paperfeed.search.similar import similar_for_page
 from paperfeed.storage import queries
 from paperfeed.web.comments import comment_context
 from paperfeed.web.deps import SessionDep, SettingsDep
+from paperfeed.web.feedlinks import daily_feeds
 from paperfeed.web.shells import list_page
 from paperfeed.web.templating import render
 from paperfeed.web.votecontrols import vote_controls
@@ -73,6 +74,7 @@ def _day_page(
         "latest": latest,
         "sort": sort,
         "sorts": SORTS,
+        "feeds": daily_feeds(None if latest else day),
     }
 
 

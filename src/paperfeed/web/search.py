@@ -14,6 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 from paperfeed.search.query import normalise_category
 from paperfeed.search.service import MODES, SORTS, search
 from paperfeed.web.deps import SettingsDep
+from paperfeed.web.feedlinks import search_feeds
 from paperfeed.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -114,5 +115,6 @@ def search_page(
         "badges": BADGES,
         "rank_offset": (page_no - 1) * PAGE_SIZE,
         "export_query": full,  # the Export menu's q= (filters included)
+        "feeds": search_feeds(full),
     }
     return render(request, "search.html", context)

@@ -17,8 +17,10 @@ unknown paper. The shapes are built in :mod:`paperfeed.web.api.hf_shapes`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
@@ -46,11 +48,45 @@ from paperfeed.web.viewer import utcnow
 
 router = APIRouter(tags=["Hugging Face-compatible"])
 
+# What the OpenAPI document says of the Hub's shapes (built in hf_shapes).
+_ERROR: dict[str, Any] = {
+    "type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}}
+_OBJECT: dict[str, Any] = {
+    "type": "object", "required": ["id"], "properties": {"id": {"type": "string"}}}
+_ENTRY: dict[str, Any] = {
+    "type": "object", "required": ["paper", "title", "publishedAt"],
+    "properties": {"paper": _OBJECT, "title": {"type": "string"},
+                   "publishedAt": {"type": "string"}}}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+BAD_PARAMETER: dict[int | str, dict[str, Any]] = {
+    400: _json(_ERROR, "A parameter the Hub would refuse")}
+NOT_FOUND_RESPONSE: dict[int | str, dict[str, Any]] = {404: _json(_ERROR, "No such paper")}
+LIST_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: _json({"type": "array", "items": _ENTRY}, "Entries as the Hub lists them"),
+    **BAD_PARAMETER,
+}
+
+
+def get_and_head(path: str, **options: object) -> Callable[[F], F]:
+    """A GET route (described in the OpenAPI document) that HEAD also reaches."""
+    def register(function: F) -> F:
+        router.add_api_route(path, function, methods=["HEAD"], include_in_schema=False)
+        return router.get(path, **options)(function)  # type: ignore[arg-type]
+    return register
+
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 100
 MAX_PAGE = 10_000
 SORTS: dict[str, ListOrder] = {"publishedAt": "time", "trending": "trending"}
 NOT_FOUND = "Paper not found"
+
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class BadParameter(ValueError):
@@ -144,8 +180,8 @@ def _daily(request: Request, session: Session, query: DailyQuery) -> list[Listed
                          offset=query.page * query.limit)
 
 
-@router.api_route("/api/daily_papers", methods=["GET", "HEAD"],
-                  summary="Daily papers, as the Hugging Face Hub lists them")
+@get_and_head("/api/daily_papers", summary="Daily papers, as the Hugging Face Hub lists them",
+              responses=LIST_RESPONSES)
 def daily_papers(
     request: Request, session: SessionDep, settings: SettingsDep,
     day: str | None = Query(None, alias="date", description="A day's list: YYYY-MM-DD"),
@@ -170,8 +206,8 @@ def daily_papers(
     return JSONResponse([daily_entry(i.paper, i.entry) for i in items], headers=headers)
 
 
-@router.api_route("/api/papers/search", methods=["GET", "HEAD"],
-                  summary="Search papers, answered as Hugging Face Hub entries")
+@get_and_head("/api/papers/search", summary="Search papers, answered as Hugging Face Hub "
+              "entries", responses=LIST_RESPONSES)
 def search_papers(
     request: Request, session: SessionDep, settings: SettingsDep,
     q: str | None = Query(None, description="Search text (the site's query language)"),
@@ -192,8 +228,8 @@ def search_papers(
                          for i in ids if i in papers])
 
 
-@router.api_route("/api/papers/{arxiv_id:path}", methods=["GET", "HEAD"],
-                  summary="One paper, as the Hugging Face Hub describes it")
+@get_and_head("/api/papers/{arxiv_id:path}", summary="One paper, as the Hugging Face Hub "
+              "describes it", responses={200: _json(_OBJECT, "The paper"), **NOT_FOUND_RESPONSE})
 def paper(session: SessionDep, arxiv_id: str) -> Response:
     found = queries.get_paper(session, arxiv_id)
     if found is None:
@@ -202,8 +238,10 @@ def paper(session: SessionDep, arxiv_id: str) -> Response:
     return JSONResponse(paper_info(found, entries[-1] if entries else None))
 
 
-@router.api_route("/papers/{arxiv_id:path}.md", methods=["GET", "HEAD"],
-                  summary="One paper as Markdown")
+@get_and_head("/papers/{arxiv_id:path}.md", summary="One paper as Markdown", responses={
+    200: {"description": "The paper page as Markdown",
+          "content": {"text/markdown": {"schema": {"type": "string"}}}},
+    **NOT_FOUND_RESPONSE})
 def paper_as_markdown(session: SessionDep, settings: SettingsDep, arxiv_id: str) -> Response:
     found = queries.get_paper(session, arxiv_id)
     if found is None:

@@ -19,15 +19,15 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from paperfeed.community.comments import CommentError, post_comment
+from paperfeed.community.comments import DEFAULT_MAX_CHARS, CommentError, post_comment
 from paperfeed.community.submit import SubmitKind, submit_paper
 from paperfeed.community.votes import VoteRefused, set_vote
 from paperfeed.config import Settings
 from paperfeed.ids import InvalidArxivId, parse_arxiv_id
 from paperfeed.render.markdown import render_comment
 from paperfeed.storage.engine import write_session
-from paperfeed.storage.models import Paper, User
-from paperfeed.web.api.auth import Writer
+from paperfeed.storage.models import Paper, User, Vote
+from paperfeed.web.api.auth import OptionalCaller, Writer
 from paperfeed.web.api.errors import ERROR_RESPONSES, ApiError
 from paperfeed.web.pages import paper_path
 from paperfeed.web.submit import fetcher
@@ -59,7 +59,9 @@ class Submission(BaseModel):
 
 
 class CommentIn(Strict):
-    body: str = Field(description="Markdown; $…$ for math")
+    body: str = Field(min_length=1, max_length=DEFAULT_MAX_CHARS, pattern=r"\S",
+                      description="Markdown; $…$ for math (the site's comment length "
+                      "limit applies)")
     parent_id: int | None = Field(default=None, ge=1, le=2**62,
                                   description="The comment this replies to, if any")
 
@@ -97,6 +99,17 @@ def _vote(request: Request, caller_id: int, arxiv_id: str, up: bool) -> VoteStat
     except VoteRefused as exc:
         raise ApiError(403, str(exc), "forbidden") from None
     return VoteState(paper=canonical, upvotes=result.count, voted=result.voted)
+
+
+@router.get("/papers/{arxiv_id:path}/vote", response_model=VoteState,
+            summary="A paper's upvotes, and whether the token's account upvotes it")
+def vote_state(request: Request, arxiv_id: str, caller: OptionalCaller) -> VoteState:
+    paper_id, canonical = _paper_id(request, arxiv_id)
+    with request.app.state.sessions() as session:
+        count = session.scalar(select(Paper.vote_count).where(Paper.id == paper_id)) or 0
+        voted = caller is not None and session.scalar(select(Vote.id).where(
+            Vote.paper_id == paper_id, Vote.user_id == caller.user_id)) is not None
+    return VoteState(paper=canonical, upvotes=int(count), voted=voted)
 
 
 @router.post("/papers/{arxiv_id:path}/vote", response_model=VoteState,
