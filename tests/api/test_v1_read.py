@@ -309,6 +309,15 @@ def test_private_upvotes_stay_private(client: TestClient) -> None:
     assert profile["display_name"] == "Q <b>R</b>" and profile["banned"] is False
 
 
+def test_reads_need_no_token_but_refuse_a_bad_one(client: TestClient) -> None:
+    for url in (f"/api/v1/papers/{OLD_ID}", f"/api/v1/days/{DAY}", "/api/v1/trending",
+                f"/api/v1/users/{QUIET}", "/api/v1/search?q=x"):
+        response = client.get(url, headers={"authorization": "Bearer pf_not-a-token"})
+        assert response.status_code == 401, url
+        assert response.json()["error"]["code"] == "invalid_token"
+        assert response.headers["www-authenticate"].startswith("Bearer")
+
+
 # -- the schema ---------------------------------------------------------------------------
 
 

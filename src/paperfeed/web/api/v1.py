@@ -5,17 +5,19 @@ Lists are paged: ``page`` from 1 (at most 10,000) and ``per_page`` 1..100 (30 by
 default); anything outside is a 422. Each list answers its ``total``, ``pages`` and the
 URLs of the ``next`` and ``prev`` pages, in the page's order with ties broken by the
 paper's internal id, so walking the pages gives each paper once. Unknown papers, days,
-periods and users are a 404; every failure has the shape
+periods and users are a 404; a wrong or revoked token (reads need none) a 401;
+every failure has the shape
 ``{"error": {"code", "message"}}``."""
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from paperfeed.search.service import SearchResponse
+from paperfeed.web.api.auth import optional_caller
 from paperfeed.web.api.errors import ERROR_RESPONSES
 from paperfeed.web.api.search import api_search
 from paperfeed.web.api.v1_data import (
@@ -47,7 +49,9 @@ from paperfeed.web.api.v1_models import (
 from paperfeed.web.deps import SessionDep, SettingsDep
 from paperfeed.web.viewer import utcnow
 
-router = APIRouter(prefix="/api/v1", tags=["read"], responses=ERROR_RESPONSES)
+# Reads need no token, but one that is sent must be live (a bad one is a 401).
+router = APIRouter(prefix="/api/v1", tags=["read"], responses=ERROR_RESPONSES,
+                   dependencies=[Depends(optional_caller)])
 
 
 class PageParams(BaseModel):
