@@ -170,8 +170,14 @@ _FOCUSABLE = """() => {
             + 'input:not([type=hidden]):not([type=radio]):not([disabled]), '
             + 'select:not([disabled]), textarea:not([disabled]), summary, '
             + '[tabindex]:not([tabindex="-1"])';
+  // What a closed <details> holds (but its summary) is not a tab stop.
+  const folded = el => {
+    const box = el.closest('details:not([open])');
+    return box !== null && !box.querySelector(':scope > summary').contains(el);
+  };
   return [...document.querySelectorAll(sel)]
-    .filter(el => el.getClientRects().length > 0 || el.classList.contains('skip'))
+    .filter(el => (el.getClientRects().length > 0 || el.classList.contains('skip'))
+                  && !folded(el))
     .map((el, i) => { el.dataset.a11y = i; return i; });
 }"""
 _LOOK = """(el) => {

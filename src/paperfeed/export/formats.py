@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from paperfeed.export.bibtex import to_bibtex
@@ -37,11 +38,34 @@ FORMATS: dict[str, Format] = {
 NAMES: tuple[str, ...] = tuple(FORMATS)
 
 
-def as_dicts(papers: Iterable[Paper | Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-    """Canonical paper dicts for stored papers (dicts are taken as they are)."""
-    return [paper_to_dict(p) if isinstance(p, Paper) else p for p in papers]
+# Canonical key -> attribute of a Paper, for paper-shaped objects that are not models.
+_ATTRIBUTES = {"id": "arxiv_id", "version": "version", "title": "title",
+               "abstract": "abstract", "authors": "authors",
+               "primary_category": "primary_category", "categories": "categories",
+               "published": "published", "updated": "updated", "comments": "arxiv_comment",
+               "journal_ref": "journal_ref", "doi": "doi", "license": "license",
+               "withdrawn": "withdrawn", "upvotes": "vote_count"}
 
 
-def export_text(name: str, papers: Iterable[Paper | Mapping[str, Any]]) -> str:
+def as_dict(paper: object) -> Mapping[str, Any]:
+    """The canonical paper dict of a stored paper; a dict is taken as it is, and any
+    other object with a Paper's attributes (as templates may be given) is read like one."""
+    if isinstance(paper, Mapping):
+        return paper
+    if isinstance(paper, Paper):
+        return paper_to_dict(paper)
+    out: dict[str, Any] = {key: getattr(paper, attr, None) for key, attr in _ATTRIBUTES.items()}
+    for key in ("published", "updated"):
+        value = out[key]
+        out[key] = value.isoformat() if isinstance(value, date) else value
+    return out
+
+
+def as_dicts(papers: Iterable[object]) -> list[Mapping[str, Any]]:
+    """Canonical paper dicts (see :func:`as_dict`)."""
+    return [as_dict(p) for p in papers]
+
+
+def export_text(name: str, papers: Iterable[object]) -> str:
     """The papers written in format `name` (one of :data:`NAMES`; KeyError otherwise)."""
     return FORMATS[name].write(as_dicts(papers))

@@ -9,7 +9,7 @@ from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -20,7 +20,6 @@ from paperfeed import __version__
 from paperfeed.config import Settings
 from paperfeed.storage.engine import make_engine, session_factory
 from paperfeed.web.api import errors as api_errors
-from paperfeed.web.api.auth import optional_caller
 from paperfeed.web.api.ratelimit import ApiRateLimitMiddleware
 from paperfeed.web.negotiate import JsonTwins, is_twin
 from paperfeed.web.pagecache import PageCacheMiddleware
@@ -203,8 +202,7 @@ def create_app(
     # Specific routers first: the page router's /papers/{id:path} catches the rest.
     app.include_router(api_search_router)
     app.include_router(api_actions_router)  # …/papers/{id}/vote: before v1's /papers/{id}
-    # A read needs no token, but one that is sent must be good (401 otherwise).
-    app.include_router(api_v1_router, dependencies=[Depends(optional_caller)])
+    app.include_router(api_v1_router)
     app.include_router(twins.router)  # /papers/{id}.json: before pages' /papers/{id}
     app.include_router(hf_router)  # /papers/{id}.md: before pages' /papers/{id}
     app.include_router(search_router)
@@ -215,7 +213,21 @@ def create_app(
         app.include_router(module.router)
     app.include_router(exports_router)  # /export/…, /api/v1/export/…
     app.include_router(pages.router)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's description, saying that a read's token is optional: reads list "no
+    security" beside the bearer token (FastAPI would list the token as required)."""
+    if app.openapi_schema is None:
+        schema = FastAPI.openapi(app)
+        for operations in schema.get("paths", {}).values():
+            for method, operation in operations.items():
+                if method in ("get", "head") and operation.get("security"):
+                    operation["security"] = [{}, *operation["security"]]
+        app.openapi_schema = schema
+    return app.openapi_schema
 
 
 PAGE_CACHE_ENV = "PAPERFEED_SERVE_PAGE_CACHE"
