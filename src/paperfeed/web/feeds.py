@@ -7,8 +7,9 @@ Every answer carries a strong ``ETag`` (a hash of the document) and ``Last-Modif
 without one, an ``If-Modified-Since`` not older than the feed) with 304 and no body.
 Public feeds may be cached by anyone for a few minutes; a personal feed, whose address
 is its only key, only by the reader's own client, and is revalidated every time so that
-a revoked address stops working at once. Unknown feeds, days, categories and keys are
-404s (JSON, as for the API)."""
+a replaced or turned-off address stops working at once (after at most the page cache's
+lifetime, one second under `serve`, in another worker). Unknown feeds, days, categories
+and keys are 404s (JSON, as for the API)."""
 
 from __future__ import annotations
 
