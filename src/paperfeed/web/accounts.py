@@ -211,14 +211,10 @@ def _settings(
     request: Request, signed_in: SignedIn, errors: dict[str, str], status: int = 200,
     headers: dict[str, str] | None = None, notice: str = "", typed: dict[str, str] | None = None,
 ) -> Response:
-    from paperfeed.web.digest import account_digest
-    from paperfeed.web.personal_feed import personal_feed
+    from paperfeed.web.settings_page import settings_page
 
-    return render(request, "settings.html", {
-        "user": signed_in.user, "errors": errors, "values": _kept(**(typed or {})),
-        "notice": notice, "digest": account_digest(request, signed_in.user),
-        "personal_feed": personal_feed(request, signed_in.user),
-    }, status_code=status, headers=headers)
+    return settings_page(request, signed_in, errors, status, headers, notice,
+                         _kept(**(typed or {})))
 
 
 def _settings_post(request: Request, csrf: str, form: str, **typed: str) -> SignedIn | Response:

@@ -255,12 +255,9 @@ def reset(request: Request, csrf: Csrf = "", token: Text = "", password: Text = 
 def _settings_page(request: Request, signed_in: SignedIn, errors: dict[str, str],
                    status: int, headers: dict[str, str] | None = None) -> Response:
     """The settings page with an error next to its verification form."""
-    from paperfeed.web.digest import account_digest
+    from paperfeed.web.settings_page import settings_page
 
-    return _page(request, "settings.html", {
-        "user": signed_in.user, "errors": errors, "values": {}, "notice": "",
-        "digest": account_digest(request, signed_in.user),
-    }, status, headers)
+    return settings_page(request, signed_in, errors, status, headers)
 
 
 @router.post("/settings/verify-email")
