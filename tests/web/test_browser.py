@@ -110,3 +110,28 @@ def test_math_renders_and_hostile_text_stays_inert(
     assert page.locator("h1").inner_text() == SCRIPT_TITLE
     assert page.evaluate(OWN_SCRIPTS_ONLY)
     assert problems == []  # no alert dialog, no CSP violation, no script error
+
+
+def test_the_api_docs_work_in_a_browser_with_nothing_from_outside(
+    live_site: str, tab: tuple[Any, list[str]]
+) -> None:
+    """/api/docs renders Swagger UI from the site's own files under its
+    Content-Security-Policy, lists the API's operations, and can run one."""
+    page, problems = tab
+    outside: list[str] = []
+    page.on("request", lambda req: outside.append(req.url)
+            if not req.url.startswith(live_site) and not req.url.startswith("data:") else None)
+    page.goto(live_site + "/api/docs")
+    page.wait_for_selector(".opblock-summary")
+    paths = page.locator(".opblock-summary-path").all_inner_texts()
+    assert any("/api/v1/papers/" in p for p in paths)
+    assert any("/api/daily_papers" in p for p in paths)
+    block = page.locator(".opblock-get").filter(has_text="/api/v1/days/latest").first
+    block.locator(".opblock-summary").click()
+    page.get_by_role("button", name="Try it out").click()
+    page.get_by_role("button", name="Execute").click()
+    status = page.locator(".live-responses-table tbody .response-col_status").first
+    status.wait_for()
+    assert status.inner_text().strip().startswith("200")
+    assert outside == []
+    assert [p for p in problems if "Content Security Policy" in p or "Refused" in p] == []

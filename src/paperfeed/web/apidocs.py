@@ -1,13 +1,14 @@
 """``/api/docs``: the interactive API documentation (Swagger UI) over ``/openapi.json``,
-served entirely by the site: Swagger UI's files come from the ``swagger-ui-bundle``
-package (mounted at ``/api/docs/assets``) and its start-up script from ``/static``, so
-the page needs no CDN and keeps the site's Content-Security-Policy (no inline script)."""
+served entirely by the site: Swagger UI 5's files (it reads OpenAPI 3.1) come from the
+``fastapi-offline`` package's static directory (mounted at ``/api/docs/assets``) and
+its start-up script from ``/static``, so the page needs no CDN and keeps the site's
+Content-Security-Policy (no inline script)."""
 
 from __future__ import annotations
 
 from html import escape
+from importlib.resources import files
 
-import swagger_ui_bundle
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
@@ -44,5 +45,5 @@ def api_docs(request: Request) -> HTMLResponse:
 
 
 def mount_assets(app: FastAPI) -> None:
-    app.mount(ASSETS, StaticFiles(directory=swagger_ui_bundle.swagger_ui_path),
-              name="api-docs-assets")
+    directory = files("fastapi_offline") / "static"
+    app.mount(ASSETS, StaticFiles(directory=str(directory)), name="api-docs-assets")
