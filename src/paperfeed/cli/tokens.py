@@ -13,6 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from paperfeed.cli.common import console, err_console, fail, get_engine, get_settings, user_errors
+from paperfeed.cli.users import account_session, find_account
 
 token_app = typer.Typer(help="API tokens: create, list, revoke.", no_args_is_help=True)
 
@@ -32,24 +33,17 @@ def create(
 ) -> None:
     """Make an API token for USER and print it once (send it as `Authorization: Bearer`)."""
     from paperfeed.accounts import api_tokens
-    from paperfeed.accounts.users import find_user
-    from paperfeed.storage.engine import write_session
 
-    engine = get_engine(get_settings())
-    try:
-        with write_session(engine) as session:
-            user = find_user(session, username)
-            if user is None:
-                fail(f"no user named {username!r}")
-            if user.is_banned:
-                fail(f"{username} is banned; unban the account first")
+    with account_session() as session:
+        user = find_account(session, username)
+        if user.is_banned:
+            fail(f"{username} is banned; unban the account first")
+        try:
             made = api_tokens.create(session, user, name, write=write, now=_now())
-            scope = "read-write" if write else "read"
-            label = made.record.name
-    except api_tokens.TokenError as exc:
-        fail(str(exc))
-    finally:
-        engine.dispose()
+        except api_tokens.TokenError as exc:
+            fail(str(exc))
+        scope = "read-write" if write else "read"
+        label = made.record.name
     typer.echo(made.token)
     err_console.print(f"{scope} token {escape(label)!r} for {escape(username)}; it is shown "
                       "only this once.", highlight=False)
@@ -63,14 +57,11 @@ def list_tokens(
 ) -> None:
     """List USER's live tokens: id, name, first characters, access, made, last used."""
     from paperfeed.accounts import api_tokens
-    from paperfeed.accounts.users import find_user
     from paperfeed.storage.engine import session_factory
 
     engine = get_engine(get_settings())
     with session_factory(engine)() as session:
-        user = find_user(session, username)
-        if user is None:
-            fail(f"no user named {username!r}")
+        user = find_account(session, username)
         rows: list[dict[str, Any]] = [
             {"id": t.id, "name": t.name, "prefix": t.prefix,
              "access": "read-write" if t.can_write else "read",
@@ -99,19 +90,11 @@ def revoke(
 ) -> None:
     """Revoke one of USER's tokens; it stops working at once."""
     from paperfeed.accounts import api_tokens
-    from paperfeed.accounts.users import find_user
-    from paperfeed.storage.engine import write_session
 
-    engine = get_engine(get_settings())
-    try:
-        with write_session(engine) as session:
-            user = find_user(session, username)
-            if user is None:
-                fail(f"no user named {username!r}")
-            if not api_tokens.revoke(session, user.id, token_id, now=_now()):
-                fail(f"{username} has no live token {token_id}")
-    finally:
-        engine.dispose()
+    with account_session() as session:
+        user = find_account(session, username)
+        if not api_tokens.revoke(session, user.id, token_id, now=_now()):
+            fail(f"{username} has no live token {token_id}")
     console.print(f"token {token_id} of {escape(username)} revoked", highlight=False)
 
 

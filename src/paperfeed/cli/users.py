@@ -29,7 +29,7 @@ PASSWORD_STDIN = typer.Option(
 
 
 @contextmanager
-def _session() -> Iterator[Session]:
+def account_session() -> Iterator[Session]:
     """One write transaction on the configured database; AccountError is one line."""
     from paperfeed.accounts.users import AccountError
     from paperfeed.storage.engine import write_session
@@ -44,7 +44,7 @@ def _session() -> Iterator[Session]:
         engine.dispose()
 
 
-def _find(session: Session, name: str) -> User:
+def find_account(session: Session, name: str) -> User:
     from paperfeed.accounts.users import find_user
 
     user = find_user(session, name)
@@ -68,8 +68,8 @@ def read_password(from_stdin: bool) -> str:
 
 def _on_user(name: str, change: Callable[[Session, User], object]) -> str:
     """Apply `change` to the account named `name` in one transaction; its username."""
-    with _session() as session:
-        user = _find(session, name)
+    with account_session() as session:
+        user = find_account(session, name)
         change(session, user)
         return user.username
 
@@ -90,7 +90,7 @@ def create(
         fail("choose one of --admin and --moderator", EXIT_USAGE)
     role = "admin" if admin else "moderator" if moderator else "user"
     password = read_password(password_stdin)
-    with _session() as session:
+    with account_session() as session:
         user = create_user(session, name, email, password, role=role)
         username = user.username
     console.print(f"created {role} {escape(username)}", highlight=False)
