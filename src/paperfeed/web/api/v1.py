@@ -46,7 +46,7 @@ from paperfeed.web.api.v1_models import (
     ProfileJSON,
     TrendingList,
 )
-from paperfeed.web.deps import SessionDep, SettingsDep
+from paperfeed.web.deps import SessionDep
 from paperfeed.web.viewer import utcnow
 
 # Reads need no token, but one that is sent must be live (a bad one is a 401).
@@ -132,16 +132,6 @@ def user(session: SessionDep, name: str) -> ProfileJSON:
     return profile(session, name)
 
 
-@router.get("/search", response_model=SearchResponse,
-            summary="Search papers (the same object as /api/search)")
-def search(
-    request: Request,
-    settings: SettingsDep,
-    q: str = Query("", description='Query: words, "phrases", -exclusions, author:, cat:, '
-                   "year:, after:, before:, title:; or an arXiv id/URL"),
-    mode: Literal["hybrid", "keyword", "semantic"] = Query("hybrid"),
-    limit: int = Query(20, description="Results per page, clamped to 1..100"),
-    offset: int = Query(0, description="Results to skip, clamped to 0..10000"),
-    sort: Literal["relevance", "date"] = Query("relevance"),
-) -> SearchResponse:
-    return api_search(request, settings, q, mode, limit, offset, sort)
+# The same route as /api/search, with its parameters and object.
+router.add_api_route("/search", api_search, methods=["GET"], response_model=SearchResponse,
+                     summary="Search papers (the same object as /api/search)")
