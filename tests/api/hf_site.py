@@ -3,20 +3,17 @@ client (``huggingface_hub.HfApi``) to talk to, with the client held to loopback.
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-import uvicorn
 from huggingface_hub import HfApi
 from huggingface_hub.utils import _http as hf_http
 from sqlalchemy import Engine
 
 from paperfeed.web.app import create_app
+from tests.web.browser import serve_app
 from tests.web.conftest import make_settings
 
 
@@ -41,24 +38,9 @@ def loopback_client() -> Iterator[None]:
 @contextmanager
 def serve(engine: Engine, directory: Path) -> Iterator[str]:
     """The site on `engine`, its public URL (``base_url``) set to where it listens."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    url = f"http://127.0.0.1:{port}"
-    app = create_app(make_settings(engine, directory, base_url=url), engine)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 120  # a hang guard, not a speed test
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    try:
+    with serve_app(lambda url: create_app(make_settings(engine, directory, base_url=url),
+                                          engine)) as url:
         yield url
-    finally:
-        server.should_exit = True
-        thread.join(timeout=60)
 
 
 def hub(url: str) -> HfApi:

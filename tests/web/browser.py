@@ -99,11 +99,19 @@ def serve_engine(engine: Engine, directory: Path, **settings: Any) -> Iterator[s
     port, with the real clock."""
     config = Settings(database_url=engine.url.render_as_string(hide_password=False),  # type: ignore[arg-type]
                       secret_key="x" * 32, data_dir=directory, **settings)
+    with serve_app(lambda _url: create_app(config, engine)) as url:
+        yield url
+
+
+@contextmanager
+def serve_app(make_app: Callable[[str], Any]) -> Iterator[str]:
+    """``make_app(url)`` served by uvicorn on a free loopback port; yields the URL."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(config, engine), host="127.0.0.1",
-                                           port=port, log_level="warning"))
+    url = f"http://127.0.0.1:{port}"
+    server = uvicorn.Server(uvicorn.Config(make_app(url), host="127.0.0.1", port=port,
+                                           log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 120  # a hang guard, not a speed test
@@ -111,7 +119,7 @@ def serve_engine(engine: Engine, directory: Path, **settings: Any) -> Iterator[s
         assert time.monotonic() < deadline, "uvicorn did not start"
         time.sleep(0.05)
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield url
     finally:
         server.should_exit = True
         thread.join(timeout=60)
