@@ -195,29 +195,40 @@ _ON_SCREEN = """(el) => {
 }"""
 
 
+# After a Tab: which numbered element has focus, how it looks and whether it is on screen
+# (one round trip to the browser per key press).
+_FOCUSED = f"""() => {{
+  const el = document.activeElement;
+  if (el === null || el.dataset.a11y === undefined)
+    return {{index: null, body: el === document.body}};
+  return {{index: Number(el.dataset.a11y), look: ({_LOOK})(el), onScreen: ({_ON_SCREEN})(el),
+          html: el.outerHTML.slice(0, 120)}};
+}}"""
+_ALL_LOOKS = f"""() => [...document.querySelectorAll('[data-a11y]')]
+  .sort((a, b) => a.dataset.a11y - b.dataset.a11y).map({_LOOK})"""
+
+
 def _focus_problems(page: Any) -> tuple[list[int], list[str]]:
     """Tab through the page: the order of elements reached, and those focused invisibly."""
     count = len(page.evaluate(_FOCUSABLE))
-    looks = [page.locator(f'[data-a11y="{i}"]').evaluate(_LOOK) for i in range(count)]
+    looks = page.evaluate(_ALL_LOOKS)
     reached: list[int] = []
     invisible: list[str] = []
     for _ in range(count + 5):
         page.keyboard.press("Tab")
-        index = page.evaluate("document.activeElement.dataset.a11y ?? null")
+        focus = page.evaluate(_FOCUSED)
+        index = focus["index"]
         if index is None:
-            if page.evaluate("document.activeElement === document.body"):
+            if focus["body"]:
                 break  # wrapped round past the last element
             continue
-        index = int(index)
         if reached and index == reached[0]:
             break
         reached.append(index)
-        focused = page.locator(f'[data-a11y="{index}"]')
-        look = focused.evaluate(_LOOK)
-        on_screen = focused.evaluate(_ON_SCREEN)
-        visible = on_screen and (look["outline"] != "none" or look["shadow"] != "none")
+        look = focus["look"]
+        visible = focus["onScreen"] and (look["outline"] != "none" or look["shadow"] != "none")
         if look == looks[index] or not visible:
-            invisible.append(focused.evaluate("el => el.outerHTML.slice(0, 120)"))
+            invisible.append(focus["html"])
     return reached, invisible
 
 
