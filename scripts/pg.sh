@@ -8,7 +8,9 @@ set -euo pipefail
 
 PORT="${PAPERFEED_TEST_PG_PORT:-54329}"
 DIR="${PAPERFEED_TEST_PG_DIR:-/tmp/paperfeed-test-pg-$PORT}"
-PGBIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
+# PAPERFEED_TEST_PG_BIN picks other server binaries (scripts/test.sh runs a second server,
+# pgserver's bundled PostgreSQL 16 with pgvector, on port 54330 this way).
+PGBIN="${PAPERFEED_TEST_PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}"
 [ -n "$PGBIN" ] || { echo "error: PostgreSQL server binaries not found (run scripts/system-deps.sh)" >&2; exit 1; }
 
 as_pg() {

@@ -12,6 +12,16 @@ bash scripts/system-deps.sh
 PAPERFEED_TEST_PG_URL="$(bash scripts/pg.sh start)"
 export PAPERFEED_TEST_PG_URL PAPERFEED_REQUIRE_PG=1
 trap 'bash scripts/pg.sh stop' EXIT
+# A second server with pgvector (pgserver's bundled PostgreSQL 16 + pgvector 0.6) for the
+# semantic search that lives in the database.
+PGVECTOR_BIN="$("$VENV/bin/python" -c 'import importlib.util as u, pathlib
+print(pathlib.Path(u.find_spec("pgserver").submodule_search_locations[0]) / "pginstall" / "bin")')"
+PGVECTOR_PORT=54330
+PAPERFEED_TEST_PGVECTOR_URL="$(PAPERFEED_TEST_PG_PORT=$PGVECTOR_PORT \
+  PAPERFEED_TEST_PG_BIN="$PGVECTOR_BIN" bash scripts/pg.sh start)"
+export PAPERFEED_TEST_PGVECTOR_URL
+trap 'bash scripts/pg.sh stop; PAPERFEED_TEST_PG_PORT=$PGVECTOR_PORT \
+  PAPERFEED_TEST_PG_BIN="$PGVECTOR_BIN" bash scripts/pg.sh stop' EXIT
 
 echo "== pytest"
 "$VENV/bin/pytest" -n "${PYTEST_WORKERS:-2}" "$@"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -152,28 +153,77 @@ def _to_arrays(rows: list[Any]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.f
     return keys, vectors.reshape(len(rows), -1).astype(np.float32)
 
 
-def record_index(conn: Connection, model: str, path: str, dim: int) -> None:
-    """Remember in the database where this model's ANN index is (for the paper page)."""
+@dataclass(frozen=True)
+class IndexRecord:
+    """What ``paperfeed index`` last built for a model, as recorded in the database.
+
+    `backend` is "pgvector" (vectors and HNSW index in a table of this database) or "file"
+    (a usearch file per machine); `generation` fingerprints the stored vectors the file
+    was built from, so a web server whose file was built from other vectors rebuilds it.
+    """
+
+    model: str
+    backend: str
+    path: str
+    dim: int
+    generation: str = ""
+    count: int = 0
+
+
+def fingerprint(conn: Connection, model: str) -> tuple[str, int]:
+    """(generation, count) of `model`'s stored vectors: changes whenever a vector is added,
+    removed or rewritten (count, sum and max of the ids, latest write)."""
+    row = conn.execute(
+        text(
+            "SELECT count(*), coalesce(sum(paper_id), 0), coalesce(max(paper_id), 0),"
+            " max(created_at) FROM paper_embeddings WHERE model = :model"
+        ),
+        {"model": model},
+    ).one()
+    count = int(row[0])
+    latest = row[3].isoformat() if isinstance(row[3], datetime) else str(row[3] or "")
+    return f"{count}:{int(row[1])}:{int(row[2])}:{latest}", count
+
+
+def record_index(conn: Connection, record: IndexRecord) -> None:
+    """Remember in the database what was built for this model (for every web server)."""
     stmt = upsert(
         conn, HarvestState.__table__, ["source", "key"], ["value", "updated_at"]  # type: ignore[arg-type]
     )
-    value = json.dumps({"path": path, "dim": dim})
+    value = json.dumps({k: v for k, v in record.__dict__.items() if k != "model"})
     conn.execute(
-        stmt, {"source": STATE_SOURCE, "key": model, "value": value, "updated_at": utcnow()}
+        stmt, {"source": STATE_SOURCE, "key": record.model, "value": value, "updated_at": utcnow()}
     )
 
 
-def recorded_indexes(conn: Connection) -> list[tuple[str, str]]:
-    """(model, index path) pairs, most recently built first."""
+def _parse(model: str, value: str) -> IndexRecord | None:
+    try:
+        data = json.loads(value)
+        return IndexRecord(
+            model=model, backend=str(data.get("backend", "file")), path=str(data["path"]),
+            dim=int(data["dim"]), generation=str(data.get("generation", "")),
+            count=int(data.get("count", 0)),
+        )
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def recorded_index(conn: Connection, model: str) -> IndexRecord | None:
+    """What was last built for `model` (one primary-key read), or None."""
+    value = conn.execute(
+        select(HarvestState.value).where(
+            HarvestState.source == STATE_SOURCE, HarvestState.key == model
+        )
+    ).scalar()
+    return None if value is None else _parse(model, value)
+
+
+def recorded_indexes(conn: Connection) -> list[IndexRecord]:
+    """Every model's record, most recently built first."""
     rows = conn.execute(
         select(HarvestState.key, HarvestState.value)
         .where(HarvestState.source == STATE_SOURCE)
         .order_by(HarvestState.updated_at.desc())
     )
-    out: list[tuple[str, str]] = []
-    for model, value in rows:
-        try:
-            out.append((model, str(json.loads(value)["path"])))
-        except (ValueError, KeyError, TypeError):
-            continue
-    return out
+    out = [_parse(model, value) for model, value in rows]
+    return [r for r in out if r is not None]

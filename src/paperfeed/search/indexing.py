@@ -4,22 +4,26 @@
 model yet and papers modified since their vector was written whose title/abstract hash
 changed (a paper touched for another reason, such as a vote, is only marked current).
 Vectors are committed batch by batch, so a run that is killed keeps what it did and the
-next run continues with the rest. The ANN file is then brought in step with the table: new
-and re-embedded vectors are added, vectors of deleted papers removed; a missing or
-unreadable file is rebuilt from the table.
+next run continues with the rest. The nearest-neighbour index is then brought in step with
+the table: on PostgreSQL with pgvector, the model's vector table and its HNSW index in the
+database (:mod:`paperfeed.search.vector_table`); elsewhere this machine's ANN file, where
+new and re-embedded vectors are added and vectors of deleted papers removed (a missing or
+unreadable file is rebuilt from the table), and the generation of the stored vectors is
+recorded so that other machines' web servers refresh their own files
+(:mod:`paperfeed.search.index_refresh`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
 
-import numpy as np
 from sqlalchemy import Engine
 
 from paperfeed.config import Settings
 from paperfeed.search import embedding_store as store
+from paperfeed.search import index_refresh as refresh
 from paperfeed.search import vector_index as vi
+from paperfeed.search import vector_table as vt
 from paperfeed.search.embedder import content_hash, get_embedder, paper_text
 from paperfeed.storage.engine import write_session
 from paperfeed.storage.models import utcnow
@@ -49,6 +53,7 @@ def index_missing(
         with write_session(engine) as session:
             store.delete_model(session.connection(), name)
         vi.remove_files(path)
+        vt.drop_table(engine, name)
     with engine.connect() as conn:
         todo = store.pending_ids(conn, name)
     total, done, embedded = len(todo), 0, 0
@@ -88,37 +93,20 @@ def index_missing(
 
 
 def sync_index(engine: Engine, settings: Settings, model: str, dim: int) -> int:
-    """Bring the ANN file in step with the vectors table; returns the vectors it holds."""
+    """Bring what serves nearest-neighbour queries in step with the vectors table and record
+    it in the database: the vector table and its HNSW index when the server has pgvector,
+    else this machine's index file (other machines rebuild theirs from the recorded
+    generation). Returns the vectors it holds."""
     path = vi.index_path(settings, model)
-    meta = vi.read_meta(path)
-    index = None
-    if meta is not None and meta.model == model and meta.dim == dim:
-        index = vi.load_for_update(path)
-    full = index is None
-    if index is None:
-        index = vi.new_index(dim)
-    started = utcnow()
-    with engine.connect() as conn:
-        table_ids = store.vector_ids(conn, model)
-        changed = np.zeros(0, dtype=np.int64)
-        if not full and meta is not None and meta.synced_at:
-            # A second of slack for clocks that tick coarsely.
-            since = datetime.fromisoformat(meta.synced_at) - timedelta(seconds=1)
-            changed = store.ids_written_since(conn, model, since)
-    keys = vi.index_keys(index)
-    gone = np.setdiff1d(keys, table_ids)
-    replaced = np.intersect1d(changed, keys)
-    for key in np.concatenate([gone, replaced]):
-        index.remove(int(key))
-    to_add = np.union1d(np.setdiff1d(table_ids, keys), replaced)
-    # Adding everything: stream the table rather than look each id up.
-    to_add_ids = None if len(to_add) == len(table_ids) else to_add
-    dirty = full or len(gone) > 0 or len(to_add) > 0
-    if len(to_add):
-        for batch_keys, vectors in store.iter_vectors(engine, model, to_add_ids):
-            index.add(batch_keys, vectors)
-    if dirty or not path.exists():
-        vi.save(index, path, vi.IndexMeta(model, dim, len(index), started.isoformat()))
+    if vt.available(engine):
+        count = vt.sync(engine, model, dim)
+        record = store.IndexRecord(model, "pgvector", vt.table_name(model), dim, count=count)
+    else:
+        with engine.connect() as conn:
+            generation, _ = store.fingerprint(conn, model)
+        count = refresh.update_file(engine, path, model, dim, generation)
+        record = store.IndexRecord(model, "file", str(path.resolve()), dim, generation, count)
     with write_session(engine) as session:
-        store.record_index(session.connection(), model, str(path.resolve()), dim)
-    return len(index)
+        store.record_index(session.connection(), record)
+    refresh.remember(engine, record)
+    return count

@@ -29,7 +29,9 @@ from sqlalchemy import Engine, bindparam
 from sqlalchemy import text as sql_text
 
 from paperfeed.config import Settings
+from paperfeed.search import index_refresh as refresh
 from paperfeed.search import vector_index as vi
+from paperfeed.search import vector_table as vt
 from paperfeed.search.embedder import ModelUnavailable, clean_text, get_embedder, storage_key
 
 MAX_K = 1000
@@ -44,17 +46,17 @@ def semantic_search(
 ) -> list[tuple[int, float]]:
     """Papers nearest in meaning to `text`: (paper primary key, cosine score), best first.
 
-    An empty or meaningless query gives []. Raises SemanticUnavailable when there is no
-    index for the configured model.
+    Searches the database's vector table when ``paperfeed index`` built one (PostgreSQL
+    with pgvector), else this machine's index file, brought up to date first when another
+    machine indexed new vectors (:mod:`paperfeed.search.index_refresh`). An empty or
+    meaningless query gives []. Raises SemanticUnavailable when nothing is indexed for
+    the configured model, or this machine's file is still being built.
     """
     model = settings.embedding_model
+    key = storage_key(model)
     query = clean_text(text or "")
     k = max(0, min(int(k), MAX_K))
-    searcher = vi.open_searcher(vi.index_path(settings, storage_key(model)))
-    if searcher is None or len(searcher) == 0:
-        raise SemanticUnavailable(
-            f"no semantic index for model {model!r} yet: run `paperfeed index`"
-        )
+    searcher = _file_searcher(engine, settings, key)
     if not query or k == 0:
         return []
     try:
@@ -64,6 +66,9 @@ def semantic_search(
     vector = embedder.encode([query])[0]
     if not np.any(vector):
         return []
+    if searcher is None:  # pgvector: rows of deleted papers went with them
+        with engine.connect() as conn:
+            return vt.search(conn, key, vector, k)
     # Papers deleted since the index was last updated are dropped; ask for more
     # neighbours until k live ones are found or the index has no more.
     fetch = k
@@ -73,6 +78,30 @@ def semantic_search(
         if len(alive) >= k or len(hits) < fetch or fetch >= len(searcher):
             return alive[:k]
         fetch = min(len(searcher), 2 * fetch + (len(hits) - len(alive)))
+
+
+def _file_searcher(engine: Engine, settings: Settings, key: str) -> vi.Searcher | None:
+    """This machine's up-to-date index file for model `key`, or None when the vectors are
+    searched in the database (pgvector). Raises SemanticUnavailable when there is none."""
+    record = refresh.index_record(engine, key)
+    missing = SemanticUnavailable(
+        f"no semantic index for model {settings.embedding_model!r} yet: run `paperfeed index`"
+    )
+    if record is not None and record.backend == "pgvector":
+        if record.count == 0:
+            raise missing
+        return None
+    path = vi.index_path(settings, key)
+    if record is None:
+        searcher = vi.open_searcher(path)  # a file from before indexes were recorded
+    else:
+        try:
+            searcher = refresh.file_searcher(engine, path, record)
+        except refresh.IndexBuilding as exc:
+            raise SemanticUnavailable(str(exc)) from None
+    if searcher is None or len(searcher) == 0:
+        raise missing
+    return searcher
 
 
 def _existing(engine: Engine, hits: list[tuple[int, float]]) -> list[tuple[int, float]]:

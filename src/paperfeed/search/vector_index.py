@@ -79,6 +79,9 @@ class IndexMeta:
     count: int
     # Vectors written at or after this moment (DB clock, ISO) may not be in the index yet.
     synced_at: str | None = None
+    # The recorded generation of the stored vectors this file holds (see
+    # embedding_store.fingerprint); another one in the database means the file is stale.
+    generation: str | None = None
 
 
 def read_meta(path: Path) -> IndexMeta | None:
@@ -110,6 +113,13 @@ def save(index: Any, path: Path, meta: IndexMeta) -> None:
     meta_tmp.write_text(json.dumps(meta.__dict__), encoding="utf-8")
     os.replace(tmp, path)
     os.replace(meta_tmp, _meta_path(path))
+
+
+def save_meta(path: Path, meta: IndexMeta) -> None:
+    """Replace the metadata alone (the index file is unchanged), atomically."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.json.tmp")
+    tmp.write_text(json.dumps(meta.__dict__), encoding="utf-8")
+    os.replace(tmp, _meta_path(path))
 
 
 def remove_files(path: Path) -> None:

@@ -152,7 +152,8 @@ def paper_page(request: Request, session: SessionDep, arxiv_id: str) -> Response
             "entries": queries.entries_for_paper(session, paper.id),
             "submitted": request.query_params.get("submitted") == "1",  # after /submit
             **comment_context(request, session, paper),
-            "similar": similar_for_page(session, paper, limit=6),
+            "similar": similar_for_page(
+                session, paper, limit=6, settings=request.app.state.settings),
             "vote_controls": vote_controls(request, session, [paper]),
         },
     )
