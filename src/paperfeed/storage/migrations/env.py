@@ -16,8 +16,10 @@ def run_migrations_online() -> None:
         from paperfeed.storage.engine import make_engine
 
         engine = make_engine(config.get_main_option("sqlalchemy.url") or "")
-        with engine.begin() as conn:
+        with engine.connect() as conn:
             _run(conn)
+            if conn.in_transaction():
+                conn.commit()
         return
     _run(connection)
 
@@ -37,6 +39,8 @@ def _run(connection) -> None:  # type: ignore[no-untyped-def]
         include_object=_include_object,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        # One transaction per revision, stamp included (see storage/migrate.py).
+        transaction_per_migration=True,
     )
     with context.begin_transaction():
         context.run_migrations()
