@@ -52,7 +52,8 @@ def test_existing_rows_indexed_and_kept_in_step(db_url: str) -> None:
                 "authors": '["J\\u00fcrgen Schmidhuber", "Yann LeCun"]',
             },
         )
-    migrate.upgrade(engine)
+    # 0002's own behaviour (0007 hands PostgreSQL's vector to paperfeed's writers).
+    migrate.upgrade(engine, "0006")
     # Existing row indexed, author names decoded from JSON escapes.
     assert _matches(engine, "autoencoders") == ["2401.00001"]
     assert _matches(engine, "lecun") == ["2401.00001"]

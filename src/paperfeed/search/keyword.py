@@ -28,6 +28,7 @@ from paperfeed.search.keyword_base import (
 from paperfeed.search.keyword_postgres import PostgresKeyword
 from paperfeed.search.keyword_sqlite import SQLiteKeyword
 from paperfeed.search.query import Query
+from paperfeed.storage import paper_vectors
 from paperfeed.storage.engine import write_transaction
 
 __all__ = [
@@ -84,13 +85,19 @@ def required_terms(q: Query) -> Query:
     )
 
 
-def optimize_index(engine: Engine) -> None:
+def optimize_index(engine: Engine) -> int:
     """Compact the keyword index after bulk imports. SQLite: FTS5 'optimize' merges the
     index's segments into one (about 10 s for a million papers; queries and highlights get
-    several times faster). PostgreSQL: ANALYZE, so the planner knows how common words are."""
+    several times faster). PostgreSQL: first writes the search vector of any paper left
+    without one (a writer that did not set it), then ANALYZE, so the planner knows how
+    common words are. Returns how many vectors were filled in."""
+    filled = 0
     if engine.dialect.name == "sqlite":
         sql = "INSERT INTO papers_fts(papers_fts) VALUES ('optimize')"
     else:
+        with write_transaction(engine) as conn:
+            filled = paper_vectors.fill_missing(conn)
         sql = "ANALYZE papers"
     with write_transaction(engine) as conn:
         conn.execute(text(sql))
+    return filled

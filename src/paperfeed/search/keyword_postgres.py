@@ -30,11 +30,12 @@ from paperfeed.search.keyword_base import (
     title_tier_terms,
 )
 from paperfeed.search.query import Query, Term
+from paperfeed.storage.terms import tsquery_term
 
 # Below this estimated number of matches, count them exactly.
 EXACT_COUNT_BELOW = 20_000
 WORK_MEM = "64MB"
-_LABEL = {"any": "", "title": ":A", "author": ":B"}
+_LABEL = {"any": "", "title": "A", "author": "B"}
 # ts_rank_cd weights are {D, C, B, A}: abstract C, authors B, title A.
 _RANK_WEIGHTS = "{0.0, %s, %s, %s}" % (  # noqa: UP031
     WEIGHTS[2] / WEIGHTS[0], WEIGHTS[1] / WEIGHTS[0], 1.0
@@ -45,7 +46,8 @@ def _rank(tsq: str) -> str:
     return f"ts_rank_cd('{_RANK_WEIGHTS}'::float4[], p.search_vector, {tsq}, 1)"
 
 
-_TSQ = "to_tsquery('english', :{name})"
+# tsquery text made by storage/terms.py from the parsed words, passed as a literal.
+_TSQ = "CAST(:{name} AS tsquery)"
 _HEADLINE_OPTS = (
     f'StartSel="{OPEN}", StopSel="{CLOSE}", MaxWords=40, MinWords=15, MaxFragments=2,'
     ' FragmentDelimiter=" … "'
@@ -54,10 +56,9 @@ _TITLE_OPTS = f'StartSel="{OPEN}", StopSel="{CLOSE}", HighlightAll=true'
 
 
 def term_tsquery(term: Term) -> str:
-    """One term as tsquery text: ``'w'``, ``'w1' <-> 'w2'``, with :A / :B for fields."""
-    label = _LABEL[term.field]
-    lexemes = [f"'{w}'{label}" for w in term.words if "'" not in w and "\\" not in w]
-    return "(" + " <-> ".join(lexemes) + ")" if lexemes else ""
+    """One term as tsquery text: ``'w'``, ``('w1' <-> 'w2')``, with :A / :B for fields
+    (the words analysed by storage/terms.py, as the papers were)."""
+    return tsquery_term(term.words, _LABEL[term.field]) or ""
 
 
 def tsquery_text(include: tuple[Term, ...], exclude: tuple[Term, ...] = ()) -> str | None:
@@ -205,7 +206,7 @@ class PostgresKeyword(KeywordBackend[str]):
         conds = [plan]
         if title_q:
             params = {**params, "tier0": title_q}
-            in_title_sql = "p.search_vector @@ to_tsquery('english', :tier0)"
+            in_title_sql = f"p.search_vector @@ {_TSQ.format(name='tier0')}"
             conds = [f"{plan} AND {in_title_sql}", f"{plan} AND NOT ({in_title_sql})"]
         order = f" ORDER BY p.id {direction(q)}"
         tiers = [(f"SELECT p.id FROM papers p WHERE {c}{order}", params) for c in conds]

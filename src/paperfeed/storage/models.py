@@ -19,8 +19,11 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from paperfeed.storage import paper_vectors
 
 # BIGINT on PostgreSQL, INTEGER (rowid alias) on SQLite.
 IdType = BigInteger().with_variant(Integer(), "sqlite")
@@ -397,3 +400,9 @@ class Lock(Base):
     holder: Mapped[str] = mapped_column(String(200))
     acquired_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+# PostgreSQL: papers written through the ORM get their keyword search vector
+# (papers.search_vector, migration 0007) in the same flush.
+event.listen(Paper, "after_insert", paper_vectors.after_insert)
+event.listen(Paper, "after_update", paper_vectors.after_update)
