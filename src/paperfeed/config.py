@@ -170,6 +170,11 @@ class Settings(BaseSettings):
         default_factory=default_database_url,
         description="SQLAlchemy URL: sqlite:///PATH or postgresql+psycopg://USER:PASS@HOST/DB",
     )
+    pg_bin: str = Field(
+        default="",
+        description="Folder of pg_dump, pg_restore and psql for `db backup`/`db restore` on "
+        "PostgreSQL; empty: the newest found on PATH or in /usr/lib/postgresql/*/bin",
+    )
     secret_key: SecretStr = Field(
         default=SecretStr(""), description="Signs sessions and tokens; required by `serve`"
     )
