@@ -209,3 +209,28 @@ def test_two_web_servers_share_the_database_index_and_need_no_file(
         assert _files(settings) == []
     assert answers[0] == answers[1]
     assert _files(indexing_settings) == []
+
+
+def test_paperfeed_index_says_where_the_index_is_and_stores_nothing_twice(
+    pgvector_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from typer.testing import CliRunner
+
+    from paperfeed.cli import app
+
+    n = pgvector_db.demo_count(pgvector_engine)
+    monkeypatch.setenv(
+        "PAPERFEED_DATABASE_URL", pgvector_engine.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("PAPERFEED_DATA_DIR", str(tmp_path / "data"))
+    settings = settings_for(pgvector_engine, tmp_path)
+    runner = CliRunner()
+    for _ in range(2):
+        result = runner.invoke(app, ["index"])
+        assert result.exit_code == 0, result.output
+        assert "embedded 0 papers" in result.output
+        assert f"in the database: pgvector table {vt.table_name(_key(settings))}" in result.output
+        assert _rows(pgvector_engine, settings) == n
+    rebuilt = runner.invoke(app, ["index", "--rebuild"])
+    assert rebuilt.exit_code == 0 and f"embedded {n} papers" in rebuilt.output
+    assert _rows(pgvector_engine, settings) == n
+    assert _files(settings) == []

@@ -32,7 +32,7 @@ def index(
     """Embed papers that have no current vector (new, or title/abstract changed) and bring
     the nearest-neighbour index up to date. Incremental; rerun after an interruption."""
     from paperfeed.search.embedder import MODELS, ModelUnavailable
-    from paperfeed.search.indexing import index_missing
+    from paperfeed.search.indexing import index_location, index_missing
 
     settings = get_settings()
     name = model or settings.embedding_model
@@ -66,6 +66,7 @@ def index(
             count = index_missing(
                 engine, settings, model=name, batch_size=batch_size, rebuild=rebuild
             )
+        where = index_location(engine, name)
     except ModelUnavailable as exc:
         fail(str(exc))
     finally:
@@ -73,7 +74,7 @@ def index(
     if not quiet:
         console.print(
             f"embedded {count} papers with {name} in {time.perf_counter() - started:.1f} s; "
-            "semantic index up to date"
+            f"semantic index up to date ({where})", highlight=False, soft_wrap=True,
         )
 
 

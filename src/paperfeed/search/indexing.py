@@ -24,7 +24,7 @@ from paperfeed.search import embedding_store as store
 from paperfeed.search import index_refresh as refresh
 from paperfeed.search import vector_index as vi
 from paperfeed.search import vector_table as vt
-from paperfeed.search.embedder import content_hash, get_embedder, paper_text
+from paperfeed.search.embedder import content_hash, get_embedder, paper_text, storage_key
 from paperfeed.storage.engine import write_session
 from paperfeed.storage.models import utcnow
 
@@ -110,3 +110,14 @@ def sync_index(engine: Engine, settings: Settings, model: str, dim: int) -> int:
         store.record_index(session.connection(), record)
     refresh.remember(engine, record)
     return count
+
+
+def index_location(engine: Engine, model: str) -> str:
+    """Where `model`'s nearest-neighbour index is, in words, as last recorded."""
+    with engine.connect() as conn:
+        record = store.recorded_index(conn, storage_key(model))
+    if record is None:
+        return "nothing indexed yet"
+    if record.backend == "pgvector":
+        return f"in the database: pgvector table {record.path}, {record.count} vectors"
+    return f"index file {record.path}, {record.count} vectors; other machines refresh theirs"
