@@ -195,7 +195,27 @@ class Settings(BaseSettings):
         description="User-Agent sent to arXiv and other sources",
     )
     request_interval: float = Field(
-        default=3.0, description="Seconds between requests to arXiv (arXiv asks for 3)"
+        default=3.0,
+        description="Seconds between requests to a source (never below 3 for arXiv's hosts)",
+    )
+    connect_timeout: float = Field(
+        default=10.0, ge=0.1, le=600, description="Seconds to connect to a source"
+    )
+    read_timeout: float = Field(
+        default=10.0, ge=0.1, le=600,
+        description="Seconds a source may stay silent in the middle of an answer",
+    )
+    request_deadline: float = Field(
+        default=300.0, ge=1, le=86_400,
+        description="Seconds one request to a source may take in all (a trickle is cut off)",
+    )
+    max_response_mb: float = Field(
+        default=100.0, gt=0, le=10_000,
+        description="Largest answer read from a source, in MB (reading stops beyond it)",
+    )
+    oai_url: str = Field(
+        default="https://oaipmh.arxiv.org/oai",
+        description="arXiv's OAI-PMH service that `harvest oai` reads",
     )
     embedding_model: str = Field(
         default="minilm-static",
@@ -203,7 +223,7 @@ class Settings(BaseSettings):
     )
     arxiv_api_url: str = Field(
         default="https://export.arxiv.org/api/query",
-        description="The arXiv API that the Submit form fetches unknown papers from",
+        description="The arXiv API that the Submit form and `harvest arxiv-api` fetch from",
     )
     session_days: int = Field(default=30, ge=1, description="Days a log-in lasts")
     submissions_per_day: int = Field(
@@ -273,6 +293,10 @@ class Settings(BaseSettings):
         if value and not value.startswith(("smtp://", "smtps://", "maildir://")):
             raise ValueError("smtp_url must start with smtp://, smtps:// or maildir://")
         return value
+
+    def source_urls(self) -> tuple[str, ...]:
+        """The configured source addresses: only their hosts are ever fetched from."""
+        return (self.arxiv_api_url, self.oai_url, self.worker.rss_url)
 
     @property
     def is_sqlite(self) -> bool:

@@ -32,7 +32,9 @@ FROM = date(2024, 1, 25)
 
 @pytest.fixture
 def client() -> Iterator[PoliteClient]:
-    with PoliteClient("paperfeed-tests/1.0", INTERVAL, backoff=0.02, retries=3) as c:
+    with PoliteClient(
+        "paperfeed-tests/1.0", INTERVAL, backoff=0.02, retries=3, hosts=["127.0.0.1"]
+    ) as c:
         yield c
 
 

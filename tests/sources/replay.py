@@ -2,14 +2,16 @@
 
 Each request is logged (arrival time, path, query, headers). The answer comes from a
 ``responder(request) -> Reply`` function; :func:`scripted` builds one that serves
-replies in order (repeating the last one).
+replies in order (repeating the last one). A reply with ``stream`` sends its body as
+the pieces that function yields, without a Content-Length, until it ends or the
+client goes away (a slow or endless body).
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -33,6 +35,8 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     drop: bool = False  # close the connection without answering (a server going away)
     content_type: str = "text/xml; charset=utf-8"
+    # The body as pieces written one after the other (then the connection closes).
+    stream: Callable[[], Iterable[bytes]] | None = None
 
 
 Responder = Callable[[Request], Reply]
@@ -71,6 +75,9 @@ class ReplayServer:
                         self.close_connection = True
                         self.connection.shutdown(2)
                         return
+                    if reply.stream is not None:
+                        self._stream(reply)
+                        return
                     self.send_response(reply.status)
                     self.send_header("Content-Type", reply.content_type)
                     self.send_header("Content-Length", str(len(reply.body)))
@@ -84,6 +91,24 @@ class ReplayServer:
                         server.concurrent -= 1
                     if server.requests:
                         server.requests[-1].ended = time.monotonic()
+
+            def _stream(self, reply: Reply) -> None:
+                """Headers, then each piece as it comes; a client that hangs up ends it."""
+                assert reply.stream is not None
+                self.close_connection = True
+                try:
+                    self.send_response(reply.status)
+                    self.send_header("Content-Type", reply.content_type)
+                    self.send_header("Connection", "close")
+                    for k, v in reply.headers.items():
+                        self.send_header(k, v)
+                    self.end_headers()
+                    self.wfile.flush()
+                    for piece in reply.stream():
+                        self.wfile.write(piece)
+                        self.wfile.flush()
+                except OSError:  # the client stopped reading and closed
+                    pass
 
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True

@@ -27,7 +27,7 @@ def test_clients_in_threads_share_the_spacing() -> None:
     with serve(lambda req: Reply(body=PAGE)) as server:
 
         def work() -> None:
-            with PoliteClient("t", interval) as c:
+            with PoliteClient("t", interval, hosts=["127.0.0.1"]) as c:
                 for _ in range(3):
                     c.fetch(server.url, arxiv_atom.parse)
 

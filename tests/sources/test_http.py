@@ -17,10 +17,12 @@ from tests.sources.replay import Reply, scripted, serve
 
 PAGE = (FIXTURES / "arxiv_api_2026_search_testing_start0_max10.xml").read_bytes()
 UA = "paperfeed-tests/1.0 (+mailto:ops@example.org)"
+LOCAL = ["127.0.0.1"]
 
 
 def client(interval: float = 0.05, **kw: float) -> PoliteClient:
-    return PoliteClient(UA, interval, backoff=kw.pop("backoff", 0.02), **kw)  # type: ignore[arg-type]
+    backoff = kw.pop("backoff", 0.02)
+    return PoliteClient(UA, interval, backoff=backoff, hosts=LOCAL, **kw)  # type: ignore[arg-type]
 
 
 def test_requests_are_spaced_sent_one_at_a_time_with_user_agent() -> None:
@@ -157,7 +159,7 @@ def test_long_retry_after_is_waited_in_full_through_the_clock() -> None:
     replies = [Reply(status=503, headers={"Retry-After": "120"}), Reply(body=PAGE)]
     with (
         serve(scripted(*replies)) as server,
-        PoliteClient(UA, 3.0, clock=clock, gate=RequestGate()) as c,
+        PoliteClient(UA, 3.0, clock=clock, gate=RequestGate(), hosts=LOCAL) as c,
     ):
         c.fetch(server.url, arxiv_atom.parse)
         c.fetch(server.url, arxiv_atom.parse)

@@ -1,9 +1,12 @@
 """`paperfeed harvest arxiv-api|oai|rss`: pull papers from arXiv over the network.
 
-Polite (one request at a time, ``request_interval`` seconds apart, Retry-After
-honoured), resumable (progress saved after every page), and pointable at any server
-with ``--base-url``. Exit codes: 0 done, 1 source or network error (progress kept),
-2 bad arguments, 3 done but some records were rejected.
+Polite (one request at a time, ``request_interval`` seconds apart and never under 3 s
+for arXiv's hosts, Retry-After honoured), resumable (progress saved after every page),
+and pointable at another server with ``--base-url``. Requests go only to the hosts of
+the configured source addresses and of ``--base-url``, within the timeouts and size
+cap of the settings (:mod:`paperfeed.sources.outbound`). Exit codes: 0 done, 1 source
+or network error (progress kept), 2 bad arguments, 3 done but some records were
+rejected.
 """
 
 from __future__ import annotations
@@ -79,12 +82,19 @@ def _progress(quiet: bool, label: str) -> Iterator[PageCallback]:
         yield update
 
 
-def _run(name: str, quiet: bool, job: Job, *, resumable: bool = True) -> None:
-    """Run a harvest job with the polite client; print the report; exit with its code."""
+def _run(
+    name: str, quiet: bool, job: Job, base_url: str | None, *, resumable: bool = True
+) -> None:
+    """Run a harvest job with the polite client (allowed to fetch from the configured
+    sources and `base_url`); print the report; exit with its code."""
     from paperfeed.sources.errors import SourceError
     from paperfeed.sources.gate import file_gate
     from paperfeed.sources.http import PoliteClient
+    from paperfeed.sources.outbound import allowed_hosts, is_http_url, limits_from
 
+    if base_url is not None and not is_http_url(base_url):
+        fail(f"--base-url must be an http(s) address such as https://host/path, not {base_url!r}",
+             EXIT_USAGE)
     settings = get_settings()
     engine = get_engine(settings)
 
@@ -96,9 +106,21 @@ def _run(name: str, quiet: bool, job: Job, *, resumable: bool = True) -> None:
                 soft_wrap=True,
             )
 
+    def on_warning(message: str) -> None:
+        if not quiet:
+            err_console.print(
+                f"[yellow]warning: {escape(message)}[/]", highlight=False, soft_wrap=True
+            )
+
     gate = file_gate(settings.data_dir / "arxiv-requests.lock")
     client = PoliteClient(
-        settings.user_agent, settings.request_interval, on_retry=on_retry, gate=gate
+        settings.user_agent,
+        settings.request_interval,
+        on_retry=on_retry,
+        on_warning=on_warning,
+        gate=gate,
+        limits=limits_from(settings),
+        hosts=allowed_hosts(settings, base_url),
     )
     try:
         with client, _progress(quiet, name) as on_page:
@@ -123,7 +145,7 @@ def _run(name: str, quiet: bool, job: Job, *, resumable: bool = True) -> None:
     raise typer.Exit(EXIT_PARTIAL if report.rejected else EXIT_OK)
 
 
-BASE_URL_HELP = "Server to harvest from (tests point this at a local server)."
+BASE_URL_HELP = "Server to harvest from instead of the configured one (e.g. a local mirror)."
 QUIET_HELP = "No progress, retry messages or report; errors and rejects only."
 
 
@@ -145,7 +167,7 @@ def arxiv_api(
     quiet: bool = typer.Option(False, "--quiet", help=QUIET_HELP),
 ) -> None:
     """Harvest the arXiv search API (Atom) for a query or categories."""
-    from paperfeed.ingest.harvest import ARXIV_API_URL, category_query, harvest_arxiv_api
+    from paperfeed.ingest.harvest import category_query, harvest_arxiv_api
 
     if bool(query) == bool(category):
         fail("give either --query or one or more --category", EXIT_USAGE)
@@ -158,14 +180,14 @@ def arxiv_api(
             engine,
             client,
             query=search,
-            base_url=base_url or ARXIV_API_URL,
+            base_url=base_url or settings.arxiv_api_url,
             max_results=max_results,
             page_size=page_size,
             restart=restart,
             on_page=on_page,
         )
 
-    _run("arxiv-api", quiet, job)
+    _run("arxiv-api", quiet, job, base_url)
 
 
 @harvest_app.command("oai")
@@ -189,7 +211,7 @@ def oai(
     quiet: bool = typer.Option(False, "--quiet", help=QUIET_HELP),
 ) -> None:
     """Harvest arXiv's OAI-PMH interface by date (incremental, resumable)."""
-    from paperfeed.ingest.harvest import METADATA_PREFIXES, OAI_URL, harvest_oai, last_oai_until
+    from paperfeed.ingest.harvest import METADATA_PREFIXES, harvest_oai, last_oai_until
 
     if metadata_prefix not in METADATA_PREFIXES:
         fail(f"--metadata-prefix must be one of {', '.join(METADATA_PREFIXES)}", EXIT_USAGE)
@@ -197,11 +219,10 @@ def oai(
     end = _parse_date(until, "--until")
     if start and end and end < start:
         fail("--until is before --from", EXIT_USAGE)
-    url = base_url or OAI_URL
-
     def job(
         engine: Engine, client: PoliteClient, settings: Settings, on_page: PageCallback
     ) -> IngestReport:
+        url = base_url or settings.oai_url
         begin = start or last_oai_until(engine, url, metadata_prefix, set_spec)
         if begin is None:
             fail("--from is required for the first harvest of this set", EXIT_USAGE)
@@ -217,7 +238,7 @@ def oai(
             on_page=on_page,
         )
 
-    _run("oai", quiet, job)
+    _run("oai", quiet, job, base_url)
 
 
 @harvest_app.command("rss")
@@ -231,7 +252,7 @@ def rss(
     quiet: bool = typer.Option(False, "--quiet", help=QUIET_HELP),
 ) -> None:
     """Harvest today's arXiv listing feed; new papers matching the rules go on the day's list."""
-    from paperfeed.ingest.harvest import RSS_URL, harvest_rss
+    from paperfeed.ingest.harvest import harvest_rss
 
     def job(
         engine: Engine, client: PoliteClient, settings: Settings, on_page: PageCallback
@@ -241,12 +262,12 @@ def rss(
             client,
             categories=categories,
             rules=settings.rules,
-            base_url=base_url or RSS_URL,
+            base_url=base_url or settings.worker.rss_url,
             force=force,
             on_page=on_page,
         )
 
-    _run("rss", quiet, job, resumable=False)
+    _run("rss", quiet, job, base_url, resumable=False)
 
 
 def register(app: typer.Typer) -> None:

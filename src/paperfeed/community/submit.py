@@ -27,7 +27,7 @@ unique constraint on (day, paper) refuses its insert, and it answers "already li
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -46,6 +46,7 @@ from paperfeed.sources.base import Parsed
 from paperfeed.sources.errors import SourceError
 from paperfeed.sources.gate import RequestGate
 from paperfeed.sources.http import PoliteClient
+from paperfeed.sources.outbound import Limits, hosts_of
 from paperfeed.storage.models import DailyEntry, Paper, User
 
 # What the reader pastes is cut to this before it is read (ids are short; links a bit
@@ -177,18 +178,22 @@ def read_pasted(pasted_text: str) -> tuple[str | None, SubmitOutcome | None]:
 def arxiv_fetcher(
     base_url: str, user_agent: str, *, interval: float = 3.0, timeout: float = 10.0,
     retries: int = 1, max_wait: float = 10.0, gate: RequestGate | None = None,
+    limits: Limits | None = None, hosts: Iterable[str] | None = None,
 ) -> ArxivFetch:
     """A fetch for :func:`submit_paper`: one ``id_list`` query to the arXiv API at
     `base_url` through the polite client: `interval` seconds between requests counted
     with everything else that shares `gate` (the harvesters' lock file, when the caller
-    passes it; this process otherwise), `timeout` seconds per request, at most
-    `retries` retries, and no ``Retry-After`` longer than `max_wait` honoured, since a
-    reader is waiting."""
+    passes it; this process otherwise), `timeout` seconds per request (or the given
+    `limits`), at most `retries` retries, and no ``Retry-After`` longer than `max_wait`
+    honoured, since a reader is waiting. Requests and redirects go only to `hosts`
+    (default: `base_url`'s host); the pasted text is never an address."""
+    allowed = frozenset(hosts) if hosts is not None else hosts_of([base_url])
 
     def fetch(arxiv_id: str) -> Parsed:
         with PoliteClient(user_agent, interval, retries=retries, backoff=min(interval, 2.0),
-                          max_backoff=max_wait, max_wait=max_wait, timeout=timeout,
-                          gate=gate) as client:
+                          max_backoff=max_wait, max_wait=max_wait,
+                          timeout=None if limits else timeout, limits=limits,
+                          hosts=allowed, gate=gate) as client:
             return client.fetch(
                 base_url, arxiv_atom.parse,
                 {"id_list": arxiv_id, "start": 0, "max_results": 1},

@@ -13,7 +13,9 @@ from typing import Any, Generic, Literal, TypeVar
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
+from paperfeed.render.snippets import highlight_marked, marked_to_html, snippet_marked
 from paperfeed.search.query import Query, Term
+from paperfeed.storage.terms import query_lexemes
 
 Sort = Literal["relevance", "date"]
 
@@ -70,6 +72,11 @@ def direction(q: Query) -> str:
 def ids_list(ids: list[int]) -> str:
     """Integer ids as a SQL list literal (each forced through int())."""
     return ",".join(str(int(i)) for i in ids)
+
+
+def phrase(term: Term) -> tuple[str, ...]:
+    """A term's words as the lexemes the keyword index holds (one, or a phrase's)."""
+    return tuple(lx for w in term.words for lx in query_lexemes(w))
 
 
 def title_tier_terms(q: Query) -> tuple[Term, ...] | None:
@@ -148,6 +155,23 @@ class KeywordBackend(Generic[Plan]):
             page.total = min(COUNT_CAP, max(page.total, offset + len(page.hits)))
 
     def highlights(self, conn: Connection, q: Query, ids: list[int]) -> dict[int, Highlight]:
+        """Title and abstract snippet of the papers among `ids` that match the query's
+        words, marked in Python with the keyword analyzer, so both databases show the
+        same (FTS5's highlight() and snippet() rules)."""
+        title_terms = [phrase(t) for t in q.include if t.field in ("any", "title")]
+        abstract_terms = [phrase(t) for t in q.include if t.field == "any"]
+        return {
+            pid: Highlight(
+                marked_to_html(highlight_marked(title, title_terms)),
+                marked_to_html(snippet_marked(abstract, abstract_terms)),
+            )
+            for pid, title, abstract in self.matching_texts(conn, q, ids)
+        }
+
+    def matching_texts(
+        self, conn: Connection, q: Query, ids: list[int]
+    ) -> list[tuple[int, str, str]]:
+        """(id, title, abstract) of the papers among `ids` that match the query's words."""
         raise NotImplementedError
 
     def filter_ids(self, conn: Connection, q: Query, ids: list[int]) -> set[int]:

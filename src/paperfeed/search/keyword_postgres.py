@@ -1,10 +1,11 @@
-"""Keyword search on PostgreSQL: the generated tsvector column papers.search_vector
-(title A, authors B, abstract C; migration 0002) with a GIN index, ts_rank_cd with the
-same column weights as SQLite's bm25(), ts_headline with private markers turned into
-safe HTML.
+"""Keyword search on PostgreSQL: the tsvector column papers.search_vector (title A,
+authors B, abstract C), written by paperfeed with storage/terms.py's analyzer (migration
+0007), with a GIN index; ts_rank_cd with the same column weights as SQLite's bm25().
+Highlights are made in Python by keyword_base, as on SQLite.
 
-tsquery text is generated from the parsed tree: every lexeme is a quoted run of letters
-and digits, so no user text reaches to_tsquery raw.
+tsquery text is made by the same analyzer from the parsed tree and passed as a tsquery
+literal: every lexeme is a quoted run of letters and digits, no user text reaches the
+database's parser.
 """
 
 from __future__ import annotations
@@ -14,12 +15,10 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from paperfeed.render.snippets import CLOSE, OPEN, marked_to_html
 from paperfeed.search.keyword_base import (
     CANDIDATES,
     COUNT_CAP,
     WEIGHTS,
-    Highlight,
     KeywordBackend,
     KeywordHit,
     KeywordPage,
@@ -48,11 +47,6 @@ def _rank(tsq: str) -> str:
 
 # tsquery text made by storage/terms.py from the parsed words, passed as a literal.
 _TSQ = "CAST(:{name} AS tsquery)"
-_HEADLINE_OPTS = (
-    f'StartSel="{OPEN}", StopSel="{CLOSE}", MaxWords=40, MinWords=15, MaxFragments=2,'
-    ' FragmentDelimiter=" … "'
-)
-_TITLE_OPTS = f'StartSel="{OPEN}", StopSel="{CLOSE}", HighlightAll=true'
 
 
 def term_tsquery(term: Term) -> str:
@@ -212,23 +206,18 @@ class PostgresKeyword(KeywordBackend[str]):
         tiers = [(f"SELECT p.id FROM papers p WHERE {c}{order}", params) for c in conds]
         return self.tiered(conn, tiers, limit=limit, offset=offset)
 
-    def highlights(self, conn: Connection, q: Query, ids: list[int]) -> dict[int, Highlight]:
+    def matching_texts(
+        self, conn: Connection, q: Query, ids: list[int]
+    ) -> list[tuple[int, str, str]]:
         tsq = tsquery_text(q.include)
         if tsq is None:
-            return {}
-        query = _TSQ.format(name="m")
+            return []
         sql = (
-            f"SELECT p.id, ts_headline('english', p.title, {query}, :topts),"
-            f" ts_headline('english', p.abstract, {query}, :aopts)"
-            f" FROM papers p WHERE p.id IN ({ids_list(ids)})"
+            "SELECT p.id, p.title, p.abstract FROM papers p"
+            f" WHERE p.id IN ({ids_list(ids)}) AND p.search_vector @@ {_TSQ.format(name='m')}"
         )
-        params = {"m": tsq, "topts": _TITLE_OPTS, "aopts": _HEADLINE_OPTS}
-        rows = conn.execute(text(sql), params).all()
-        out: dict[int, Highlight] = {}
-        for pid, title, snippet in rows:
-            snippet = snippet or ""
-            out[int(pid)] = Highlight(marked_to_html(title), marked_to_html(snippet))
-        return out
+        rows = conn.execute(text(sql), {"m": tsq})
+        return [(int(r[0]), r[1] or "", r[2] or "") for r in rows]
 
     def filter_ids(self, conn: Connection, q: Query, ids: list[int]) -> set[int]:
         params: dict[str, Any] = {}

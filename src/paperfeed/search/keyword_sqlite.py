@@ -1,5 +1,5 @@
 """Keyword search on SQLite: FTS5 (table papers_fts, migration 0002), bm25() with column
-weights, snippet()/highlight() with private markers turned into safe HTML.
+weights; highlights are made in Python by keyword_base (FTS5's highlight()/snippet() rules).
 
 Every MATCH expression is generated from the parsed tree: each term becomes a quoted
 FTS5 string of letters and digits, so no user text reaches the FTS5 parser raw.
@@ -13,12 +13,10 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from paperfeed.render.snippets import CLOSE, OPEN, marked_to_html
 from paperfeed.search.keyword_base import (
     CANDIDATES,
     COUNT_CAP,
     WEIGHTS,
-    Highlight,
     KeywordBackend,
     KeywordHit,
     Matches,
@@ -30,7 +28,6 @@ from paperfeed.search.query import Query, Term
 
 _COLUMN = {"any": None, "title": "title", "author": "authors"}
 _BM25 = "bm25(papers_fts, {}, {}, {})".format(*WEIGHTS)
-SNIPPET_TOKENS = 40
 # With filters, matches are counted exactly up to this many (each costs a row visit).
 FILTER_SAMPLE = 5000
 
@@ -207,20 +204,18 @@ class SQLiteKeyword(KeywordBackend[_Plan]):
             conn, [(sql, {**params, "tm": e}) for e in exprs], limit=limit, offset=offset
         )
 
-    def highlights(self, conn: Connection, q: Query, ids: list[int]) -> dict[int, Highlight]:
+    def matching_texts(
+        self, conn: Connection, q: Query, ids: list[int]
+    ) -> list[tuple[int, str, str]]:
         m = match_expr(q.include)
         if m is None:
-            return {}
+            return []
         sql = (
-            f"SELECT papers_fts.rowid, highlight(papers_fts, 0, :o, :c),"
-            f" snippet(papers_fts, 2, :o, :c, '…', {SNIPPET_TOKENS})"
-            f" FROM papers_fts WHERE papers_fts MATCH :m"
+            "SELECT p.id, p.title, p.abstract FROM papers_fts CROSS JOIN papers p"
+            " ON p.id = papers_fts.rowid WHERE papers_fts MATCH :m"
             f" AND papers_fts.rowid IN ({ids_list(ids)})"
         )
-        rows = conn.execute(text(sql), {"m": m, "o": OPEN, "c": CLOSE}).all()
-        return {
-            int(r[0]): Highlight(marked_to_html(r[1]), marked_to_html(r[2])) for r in rows
-        }
+        return [(int(r[0]), r[1] or "", r[2] or "") for r in conn.execute(text(sql), {"m": m})]
 
     def filter_ids(self, conn: Connection, q: Query, ids: list[int]) -> set[int]:
         params: dict[str, Any] = {}

@@ -12,12 +12,13 @@ to it), 422 for an id arXiv does not know or a withdrawn paper, 429 for the dail
 (``Retry-After``: until the next day, UTC), 502 when arXiv could not be asked.
 
 "Today" is the app clock's UTC date. The fetch goes only to the ``arxiv_api_url``
-setting, with the polite client's spacing and a per-request timeout, so a silent
+setting's host, with the polite client's spacing, timeouts and size cap, so a silent
 arXiv answers within seconds rather than holding the reader forever.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -35,6 +36,7 @@ from paperfeed.community.submit import (
 )
 from paperfeed.config import Settings
 from paperfeed.sources.gate import file_gate
+from paperfeed.sources.outbound import allowed_hosts, limits_from
 from paperfeed.storage.engine import write_session
 from paperfeed.storage.models import DailyEntry, Paper, User
 from paperfeed.web.templating import render
@@ -57,8 +59,8 @@ CSRF_MESSAGE = (
     "This form expired or did not come from this site; nothing was saved. Check what you "
     "typed and send it again."
 )
-# Seconds one request to arXiv may take before the reader is told to try again.
-FETCH_TIMEOUT = 10.0
+# Seconds one request to arXiv may take in all before the reader is told to try again.
+FETCH_DEADLINE = 30.0
 # The harvesters' lock file (cli/harvest.py), so the site and the CLI share arXiv's pace.
 ARXIV_LOCK_FILE = "arxiv-requests.lock"
 MAX_KEPT = 500
@@ -77,13 +79,18 @@ STATUS = {
 
 
 def fetcher(request: Request) -> ArxivFetch:
-    """The arXiv fetch, built from the settings: API address, User-Agent, and the
-    spacing shared with ``paperfeed harvest`` through its lock file in the data
-    directory (every worker and command of this installation counts together)."""
+    """The arXiv fetch, built from the settings: API address, User-Agent, the request
+    limits (the whole request cut at ``FETCH_DEADLINE`` seconds, since a reader waits),
+    the configured source hosts, and the spacing shared with ``paperfeed harvest``
+    through its lock file in the data directory (every worker and command of this
+    installation counts together)."""
     settings: Settings = request.app.state.settings
+    limits = limits_from(settings)
     return arxiv_fetcher(
         settings.arxiv_api_url, settings.user_agent, interval=settings.request_interval,
-        timeout=FETCH_TIMEOUT, gate=file_gate(settings.data_dir / ARXIV_LOCK_FILE),
+        limits=replace(limits, deadline=min(limits.deadline, FETCH_DEADLINE)),
+        hosts=allowed_hosts(settings),
+        gate=file_gate(settings.data_dir / ARXIV_LOCK_FILE),
     )
 
 

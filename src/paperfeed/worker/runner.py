@@ -66,9 +66,11 @@ def harvest_job(engine: Engine, settings: Settings, stop: threading.Event,
     from paperfeed.ingest.harvest import harvest_rss
     from paperfeed.sources.gate import file_gate
     from paperfeed.sources.http import PoliteClient
+    from paperfeed.sources.outbound import allowed_hosts, limits_from
 
     gate = file_gate(settings.data_dir / "arxiv-requests.lock")
-    client = PoliteClient(settings.user_agent, settings.request_interval, gate=gate)
+    client = PoliteClient(settings.user_agent, settings.request_interval, gate=gate,
+                          limits=limits_from(settings), hosts=allowed_hosts(settings))
     with client:
         report = harvest_rss(engine, client, categories=settings.worker.harvest_categories,
                              rules=settings.rules, base_url=settings.worker.rss_url)
