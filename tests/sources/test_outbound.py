@@ -102,6 +102,12 @@ def test_a_url_on_another_host_or_scheme_is_refused_naming_it() -> None:
             check_url(bad, allowed)
     with pytest.raises(HostRefused, match=r"^redirected to evil\.example: refused"):
         check_redirect("http://evil.example/", allowed)
+    # arXiv may move a service between its own hosts; nobody else may follow.
+    assert check_redirect("https://oaipmh.arxiv.org/oai", allowed, "export.arxiv.org")
+    with pytest.raises(HostRefused, match=r"^redirected to arxiv\.org\.evil\.example"):
+        check_redirect("https://arxiv.org.evil.example/", allowed, "export.arxiv.org")
+    with pytest.raises(HostRefused, match=r"^redirected to oaipmh\.arxiv\.org: refused"):
+        check_redirect("https://oaipmh.arxiv.org/oai", frozenset({"127.0.0.1"}), "127.0.0.1")
     assert host_of("http://[::1]:80/") == "::1"
     assert host_of("no host here") == ""
 
@@ -266,3 +272,22 @@ def test_requests_to_arxiv_are_3_s_apart_whatever_the_setting(
 def server_as_proxy() -> Iterator[ReplayServer]:
     with serve(scripted(Reply(body=PAGE))) as server:
         yield server
+
+
+def test_arxiv_may_move_a_service_to_another_of_its_hosts() -> None:
+    """export.arxiv.org/oai2 answers 301 to oaipmh.arxiv.org (as arXiv did in 2024):
+    followed, through a loopback proxy, though only export.arxiv.org is configured."""
+
+    def respond(req: Request) -> Reply:
+        if req.headers["host"] == "export.arxiv.org":
+            return Reply(status=301, headers={"Location": "http://oaipmh.arxiv.org/oai"})
+        return Reply(body=PAGE)
+
+    with serve(respond) as proxy, PoliteClient(
+        UA, 0.0, clock=FakeClock(), gate=RequestGate(), hosts=["export.arxiv.org"],
+        transport=httpx.HTTPTransport(proxy=proxy.url),
+    ) as c:
+        assert len(c.fetch("http://export.arxiv.org/oai2", arxiv_atom.parse).records) == 10
+    assert [(r.headers["host"], r.path) for r in proxy.requests] == [
+        ("export.arxiv.org", "/oai2"), ("oaipmh.arxiv.org", "/oai")
+    ]

@@ -239,7 +239,7 @@ class PoliteClient:
                     target = str(request.url.join(location.strip()))
                 except httpx.InvalidURL:
                     target = location
-                check_redirect(target, self.hosts)
+                check_redirect(target, self.hosts, origin=request.url.host)
                 request = self._http.build_request("GET", target)
             raise SourceError(
                 f"more than {self.limits.max_redirects} redirects from {url}; refused",

@@ -4,7 +4,8 @@
   API, OAI-PMH and RSS addresses in the settings, plus a ``--base-url`` the operator
   gives a command). :func:`check_url` refuses any other host, and any scheme but
   http(s), before anything is sent; :func:`check_redirect` does the same for the
-  target of a redirect ("redirected to evil.example: refused").
+  target of a redirect ("redirected to evil.example: refused"), except that one of
+  arXiv's hosts may send the client on to another of arXiv's.
 - **arXiv's pace.** :func:`polite_interval` raises a request interval below 3 s to 3 s
   for arXiv's own hosts (``arxiv.org`` and every ``*.arxiv.org``), with a one-line
   warning; any other host (a local test server) gets the interval as set.
@@ -105,13 +106,15 @@ def check_url(url: str, allowed: frozenset[str]) -> str:
     return host
 
 
-def check_redirect(target: str, allowed: frozenset[str]) -> str:
-    """The host of a redirect's target when it may be followed; raises
-    :class:`HostRefused` ("redirected to HOST: refused") otherwise."""
+def check_redirect(target: str, allowed: frozenset[str], origin: str = "") -> str:
+    """The host of a redirect's target when it may be followed: an allowed host, or, from
+    one of arXiv's hosts (`origin`), another of arXiv's (arXiv moves its services between
+    them, e.g. export.arxiv.org/oai2 to oaipmh.arxiv.org). Raises :class:`HostRefused`
+    ("redirected to HOST: refused") otherwise."""
     host = host_of(target)
     if not is_http_url(target):
         raise HostRefused(f"redirected to {target[:200]!r}: refused (not an http(s) address)")
-    if host not in allowed:
+    if host not in allowed and not (is_arxiv_host(origin) and is_arxiv_host(host)):
         raise HostRefused(
             f"redirected to {host}: refused (only {_allowed_list(allowed)} "
             "are fetched from)"
