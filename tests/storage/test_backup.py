@@ -32,6 +32,10 @@ from paperfeed.storage.engine import make_engine
 from paperfeed.storage.models import User, Vote
 from paperfeed.storage.pg_client import PgTool, check_server_version, parse_version
 from tests.ingest.helpers import assert_same_content, content, count, dump, only_papers
+from tests.search import pgvector_db
+
+_pgvector_template = pgvector_db._pgvector_template
+pgvector_engine = pgvector_db.pgvector_engine
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 SNAPSHOT = FIXTURES / "kaggle_arxiv-metadata-oai-snapshot_head200.jsonl"
@@ -239,6 +243,10 @@ def test_restore_refuses_damaged_and_foreign_files_and_touches_nothing(
         assert message in result.output, (path, result.output)
         assert "Traceback" not in result.output
         assert set(inspect(target).get_table_names()) == set(), path
+    # Nor is there anything to back up in a database without paperfeed's schema.
+    result = cli(second_db_url, "db", "backup", str(tmp_path / "nothing.backup"))
+    assert result.exit_code == 1 and "no paperfeed schema" in result.output
+    assert not list(tmp_path.glob("nothing.backup*"))
     target.dispose()
 
 
@@ -405,3 +413,64 @@ class _pg_database:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def test_libpq_environment_carries_the_password_not_the_command_line() -> None:
+    from paperfeed.storage.pg_client import libpq_env
+
+    env = libpq_env(make_url("postgresql+psycopg://site:s3cr%40t@db.example:5433/papers"
+                             "?sslmode=require"))
+    assert env["PGPASSWORD"] == "s3cr@t" and env["PGUSER"] == "site"
+    assert env["PGHOST"] == "db.example" and env["PGPORT"] == "5433"
+    assert env["PGDATABASE"] == "papers" and env["PGSSLMODE"] == "require"
+
+
+def _system_pg_bin() -> Path | None:
+    """The newest /usr/lib/postgresql/*/bin, if any."""
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin"),
+                   key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0)
+    return found[-1] if found else None
+
+
+def test_a_server_newer_than_pg_dump_is_named_and_a_matching_client_works(
+    pgvector_engine: Engine, tmp_path: Path
+) -> None:
+    """The pgvector server is PostgreSQL 16: the system's older pg_dump is refused with
+    both versions named; PAPERFEED_PG_BIN pointing at a 16 client backs up and restores
+    it, the vector table and its HNSW index included."""
+    import importlib.util
+
+    demo_count = pgvector_db.demo_count
+    url = pgvector_engine.url.render_as_string(hide_password=False)
+    assert cli(url, "index").exit_code == 0
+    with pgvector_engine.connect() as conn:
+        server = int(conn.execute(text("SHOW server_version_num")).scalar_one()) // 10000
+    system = _system_pg_bin()
+    system_version = parse_version(subprocess.run(
+        [str(system / "pg_dump"), "--version"], capture_output=True, text=True, check=False
+    ).stdout) if system else None
+    if system and system_version and system_version[0] < server:
+        result = cli(url, "db", "backup", str(tmp_path / "old-client.dump"),
+                     env={"PAPERFEED_PG_BIN": str(system)})
+        assert result.exit_code == 1
+        assert f"runs PostgreSQL {server} but" in result.output
+        assert f"is version {system_version[0]}" in result.output
+        assert not list(tmp_path.glob("old-client.dump*"))
+
+    spec = importlib.util.find_spec("pgserver")
+    assert spec is not None and spec.submodule_search_locations
+    client = str(Path(spec.submodule_search_locations[0]) / "pginstall" / "bin")
+    backup = tmp_path / "site.dump"
+    result = cli(url, "db", "backup", str(backup), env={"PAPERFEED_PG_BIN": client})
+    assert result.exit_code == 0, result.output
+    with _pg_database(url) as target:
+        result = cli(target, "db", "restore", str(backup), env={"PAPERFEED_PG_BIN": client})
+        assert result.exit_code == 0, result.output
+        restored = make_engine(target)
+        assert demo_count(restored) == demo_count(pgvector_engine)
+        with restored.connect() as conn, pgvector_engine.connect() as source:
+            tables = "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1"
+            indexes = "SELECT indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1"
+            assert conn.execute(text(tables)).all() == source.execute(text(tables)).all()
+            assert conn.execute(text(indexes)).all() == source.execute(text(indexes)).all()
+        restored.dispose()

@@ -32,6 +32,10 @@ def _read_only(path: Path) -> sqlite3.Connection:
 
 
 def _summary(conn: sqlite3.Connection, path: Path) -> BackupSummary:
+    """Papers, users and schema revision of a copy ("" when it has no paperfeed schema)."""
+    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+    if not {"alembic_version", "papers", "users"} <= tables:
+        return BackupSummary(path, path.stat().st_size, 0, 0, "")
     revision = conn.execute("SELECT version_num FROM alembic_version").fetchone()
     papers = conn.execute("SELECT count(*) FROM papers").fetchone()[0]
     users = conn.execute("SELECT count(*) FROM users").fetchone()[0]
