@@ -111,7 +111,7 @@ def import_(
     overwrite. Exit codes: 0 all imported, 3 some records rejected, 2 a file is not a
     known format (nothing is written), 1 missing file or an error feed.
     """
-    from paperfeed.ingest.importer import InputError, import_file
+    from paperfeed.ingest.importer import InputError, StoreError, import_file
     from paperfeed.ingest.report import IngestReport
 
     fmt = fmt.lower()
@@ -140,6 +140,8 @@ def import_(
                     err_console.print(f"[bold red]error:[/] {escape(str(exc))}",
                                       highlight=False, soft_wrap=True)
                     code = EXIT_ERROR
+                except StoreError as exc:  # the database failed: stop here
+                    fail(escape(str(exc)))
                 finally:
                     bar.finish(inp)
                     inp.close()

@@ -20,6 +20,7 @@ from typing import IO, Any, BinaryIO
 
 import orjson
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 
 from paperfeed.ingest.report import IngestReport
 from paperfeed.ingest.upsert import PreparedPaper, upsert_records
@@ -28,6 +29,7 @@ from paperfeed.sources.detect import detect_format
 from paperfeed.sources.errors import SourceError
 from paperfeed.sources.parsers import FORMATS, parser_for
 from paperfeed.sources.snapshot import MAX_LINE_BYTES, iter_snapshot
+from paperfeed.storage.dialect import writes_search_vector
 
 HEAD_BYTES = 4096
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -39,6 +41,22 @@ class InputError(Exception):
     def __init__(self, message: str, *, unknown_format: bool = False) -> None:
         super().__init__(message)
         self.unknown_format = unknown_format
+
+
+class StoreError(Exception):
+    """The database failed while an import was writing (connection lost, disk full, …):
+    the batch in progress was rolled back, the committed ones stay. One line."""
+
+
+def store_error(name: str, exc: DBAPIError, stored: int) -> StoreError:
+    """The one-line error for a database failure during the import of ``name``."""
+    lines = str(exc.orig or exc).strip().splitlines()
+    reason = lines[0].strip() if lines else type(exc.orig or exc).__name__
+    return StoreError(
+        f"{name}: the database failed during the import ({reason}); the batch in progress "
+        f"was rolled back and {stored:,} papers stored before it were kept; "
+        "run the same import again to finish"
+    )
 
 
 class _Prefixed(io.RawIOBase):
@@ -157,26 +175,28 @@ def _lines(stream: BinaryIO) -> Iterator[bytes]:
 PARSE_CHUNK = 1000
 
 
-def _pack(item: PaperRecord | RejectedRecord) -> list[Any]:
+def _pack(item: PaperRecord | RejectedRecord, vectors: bool = False) -> list[Any]:
     """A parsed line as a JSON-able list, ready for the writer: a paper as its encoded
-    INSERT values (:class:`PreparedPaper`), a rejected line with its raw bytes as latin-1
-    text (they may not be UTF-8). orjson crosses the pipe several times faster than
-    pickle."""
+    INSERT values (:class:`PreparedPaper`, with its search vector when ``vectors``), a
+    rejected line with its raw bytes as latin-1 text (they may not be UTF-8). orjson
+    crosses the pipe several times faster than pickle."""
     if isinstance(item, RejectedRecord):
         raw = item.raw.encode("utf-8", "surrogateescape").decode("latin-1")
         return [0, item.location, item.reason, raw]
-    prepared = PreparedPaper.from_record(item)
-    return [1, prepared.id, prepared.row, prepared.versions, prepared.location]
+    p = PreparedPaper.from_record(item, vector=vectors)
+    return [1, p.id, p.row, p.versions, p.location, p.vector]
 
 
 def _unpack(values: list[Any]) -> PreparedPaper | RejectedRecord:
     if values[0] == 0:
         raw = values[3].encode("latin-1").decode("utf-8", "surrogateescape")
         return RejectedRecord(values[1], values[2], raw)
-    return PreparedPaper(values[1], tuple(values[2]), values[3], values[4])
+    return PreparedPaper(values[1], tuple(values[2]), values[3], values[4], values[5])
 
 
-def _parse_snapshot_worker(inp: InputFile, out: Connection, parents_end: Connection) -> None:
+def _parse_snapshot_worker(
+    inp: InputFile, out: Connection, parents_end: Connection, vectors: bool = False
+) -> None:
     """In a forked child: parse the snapshot and send chunks of items down the pipe.
 
     The child closes its copy of the parent's end, so that if the importer dies (even by
@@ -187,7 +207,7 @@ def _parse_snapshot_worker(inp: InputFile, out: Connection, parents_end: Connect
     chunk: list[list[Any]] = []
     try:
         for item in iter_snapshot(_lines(inp.stream), inp.name):
-            chunk.append(_pack(item))
+            chunk.append(_pack(item, vectors))
             if len(chunk) >= PARSE_CHUNK:
                 out.send_bytes(orjson.dumps(chunk))
                 chunk = []
@@ -197,15 +217,20 @@ def _parse_snapshot_worker(inp: InputFile, out: Connection, parents_end: Connect
         pass  # the importer stopped
 
 
-def _iter_snapshot_parallel(inp: InputFile) -> Iterator[PreparedPaper | RejectedRecord]:
-    """The snapshot parsed in a second process while this one writes to the database.
+def _iter_snapshot_parallel(
+    inp: InputFile, vectors: bool = False
+) -> Iterator[PreparedPaper | RejectedRecord]:
+    """The snapshot parsed in a second process while this one writes to the database
+    (``vectors``: the child computes the PostgreSQL search vectors too).
 
     The child is forked with the open input (the file offset is shared, so progress
     still reads from here); the pipe holds one chunk, which bounds memory.
     """
     ctx = multiprocessing.get_context("fork")
     receive, send = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_parse_snapshot_worker, args=(inp, send, receive), daemon=True)
+    proc = ctx.Process(
+        target=_parse_snapshot_worker, args=(inp, send, receive, vectors), daemon=True
+    )
     proc.start()
     send.close()
     try:
@@ -226,16 +251,17 @@ def _iter_snapshot_parallel(inp: InputFile) -> Iterator[PreparedPaper | Rejected
 
 
 def iter_file(
-    inp: InputFile, *, parallel: bool = False
+    inp: InputFile, *, parallel: bool = False, vectors: bool = False
 ) -> Iterator[PaperRecord | PreparedPaper | RejectedRecord]:
     """Records and rejections of one input. Raises InputError for an error feed.
 
-    ``parallel``: parse a snapshot in a second process (when there is a second CPU).
+    ``parallel``: parse a snapshot in a second process (when there is a second CPU),
+    which also computes the search vectors when ``vectors`` (for PostgreSQL).
     """
     if inp.format == "snapshot":
         # (multiprocessing closes stdin in the child, so stdin is parsed here.)
         if parallel and (os.cpu_count() or 1) > 1 and inp.raw is not sys.stdin.buffer:
-            yield from _iter_snapshot_parallel(inp)
+            yield from _iter_snapshot_parallel(inp, vectors)
         else:
             yield from iter_snapshot(_lines(inp.stream), inp.name)
         return
@@ -266,12 +292,25 @@ def import_file(
     on_batch: Callable[[IngestReport], None] | None = None,
     parallel: bool = True,
 ) -> IngestReport:
-    """Import one opened input; rejected records go to ``on_reject`` and are counted."""
+    """Import one opened input; rejected records go to ``on_reject`` and are counted.
+    Raises :class:`StoreError` when the database fails."""
     rejected = 0
+    stored = 0
+
+    def batch_done(report: IngestReport) -> None:
+        nonlocal stored
+        stored = report.added + report.updated + report.unchanged
+        if on_batch is not None:
+            on_batch(report)
+
+    try:
+        vectors = writes_search_vector(engine)
+    except DBAPIError as exc:
+        raise store_error(inp.name, exc, 0) from None
 
     def records() -> Iterator[PaperRecord | PreparedPaper]:
         nonlocal rejected
-        for item in iter_file(inp, parallel=parallel):
+        for item in iter_file(inp, parallel=parallel, vectors=vectors):
             if isinstance(item, RejectedRecord):
                 rejected += 1
                 if on_reject is not None:
@@ -279,8 +318,11 @@ def import_file(
             else:
                 yield item
 
-    report = upsert_records(
-        engine, records(), batch_size=batch_size, on_reject=on_reject, on_batch=on_batch
-    )
+    try:
+        report = upsert_records(
+            engine, records(), batch_size=batch_size, on_reject=on_reject, on_batch=batch_done
+        )
+    except DBAPIError as exc:
+        raise store_error(inp.name, exc, stored) from None
     report.rejected += rejected
     return report

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -201,14 +202,80 @@ def setwise_insert_triggers(bind: Connection, table: str) -> Iterator[None]:
         bind.exec_driver_sql(sql)
 
 
+def writes_search_vector(bind: Engine | Connection) -> bool:
+    """Whether paperfeed writes ``papers.search_vector`` itself: PostgreSQL from
+    revision 0007 on (before it the server generated the column; SQLite has none)."""
+    if is_sqlite(bind):
+        return False
+    sql = (
+        "SELECT attgenerated FROM pg_attribute WHERE attrelid = 'papers'::regclass "
+        "AND attname = 'search_vector' AND NOT attisdropped"
+    )
+    if isinstance(bind, Engine):
+        with bind.connect() as conn:
+            generated = conn.exec_driver_sql(sql).scalar()
+    else:
+        generated = bind.exec_driver_sql(sql).scalar()
+    return generated == ""
+
+
+def copy_rows(
+    bind: Connection, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> None:
+    """PostgreSQL: ``COPY table (columns) FROM STDIN`` of the rows, in the open transaction
+    (text format: psycopg escapes tabs, newlines and backslashes; a NUL byte, which
+    PostgreSQL text cannot hold, raises ``psycopg.DataError``)."""
+    cur = bind.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    with cur, cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def staged(
+    bind: Connection,
+    staging_columns: str,
+    rows: Iterable[Sequence[Any]],
+    sql: str,
+    params: Sequence[Any] = (),
+) -> list[tuple[Any, ...]]:
+    """PostgreSQL: COPY ``rows`` into the temporary table ``pf_stage (staging_columns)``
+    and run ``sql`` (``%s`` placeholders), which reads it set-wise; returns its rows (if
+    it has any). The staging table lives as long as the session and is emptied at every
+    commit; each distinct column list gets its own (named by a hash of it)."""
+    name = "pf_stage_" + hashlib.sha1(staging_columns.encode()).hexdigest()[:10]
+    raw = bind.connection.driver_connection
+    with raw.cursor() as cur:  # type: ignore[union-attr]
+        cur.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {name} ({staging_columns}) "
+            "ON COMMIT DELETE ROWS"
+        )
+    columns = [c.split()[0] for c in staging_columns.split(",")]
+    copy_rows(bind, name, columns, rows)
+    result = bind.exec_driver_sql(sql.replace("pf_stage", name), tuple(params))
+    return result.fetchall() if result.returns_rows else []  # type: ignore[return-value]
+
+
 @contextmanager
 def bulk_write_settings(bind: Connection) -> Iterator[None]:
     """Connection settings for a long bulk write, restored afterwards. SQLite: checkpoint
     the WAL about every 64 MB instead of every 4 MB (the same index pages are then copied
     into the database file far fewer times; about 8% less CPU for an import). Durability
-    is unchanged. A no-op on PostgreSQL."""
+    is unchanged.
+
+    PostgreSQL: the session's commits do not wait for the WAL flush
+    (``synchronous_commit off``: a server crash may lose the last few batches, never half
+    of one, and a rerun redoes them)."""
     if not is_sqlite(bind):
-        yield
+        with bind.begin():
+            bind.exec_driver_sql("SET synchronous_commit = off")
+        try:
+            yield
+        except BaseException:
+            with suppress(Exception), bind.begin():  # the connection may be gone
+                bind.exec_driver_sql("RESET synchronous_commit")
+            raise
+        with bind.begin():
+            bind.exec_driver_sql("RESET synchronous_commit")
         return
     raw = bind.connection.driver_connection
     old = int(raw.execute("PRAGMA wal_autocheckpoint").fetchone()[0])  # type: ignore[union-attr]
