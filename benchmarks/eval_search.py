@@ -2,6 +2,7 @@
 
     python -m benchmarks.eval_search                  # everything (MiniLM part takes minutes)
     python -m benchmarks.eval_search --no-minilm      # the default model and search only
+    python -m benchmarks.eval_search --no-minilm --pg postgresql+psycopg://user@host/postgres
 
 1. Real records, title -> abstract: the 1,504 real arXiv records of the RSS listing in
    tests/fixtures (CC0). Each title is a query; the right answer is its own paper.
@@ -20,6 +21,7 @@ Everything runs in a temporary directory; nothing is downloaded.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import tempfile
 import time
@@ -27,6 +29,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+from sqlalchemy import create_engine, make_url, text
 
 from benchmarks.synth import TOPICS, generate_with_topics
 from paperfeed.config import Settings
@@ -34,6 +37,7 @@ from paperfeed.ingest.upsert import upsert_records
 from paperfeed.records import PaperRecord
 from paperfeed.search.embedder import get_embedder
 from paperfeed.search.indexing import index_missing
+from paperfeed.search.keyword import optimize_index
 from paperfeed.storage import migrate
 from paperfeed.storage.engine import make_engine
 
@@ -113,12 +117,41 @@ def model_only(records: list[PaperRecord], model: str) -> None:
           f"({rate:,.0f} texts/s)", flush=True)
 
 
+# --pg: a PostgreSQL server URL; each evaluation gets its own database there, dropped at exit.
+PG_SERVER: str | None = None
+_PG_CREATED: list[str] = []
+
+
+def _database_url(workdir: Path, name: str) -> str:
+    if not PG_SERVER:
+        return f"sqlite:///{workdir / f'{name}.db'}"
+    db = f"pf_eval_{name}_{os.getpid()}"
+    admin = create_engine(PG_SERVER, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{db}"'))
+        conn.execute(text(f'CREATE DATABASE "{db}"'))
+    admin.dispose()
+    _PG_CREATED.append(db)
+    return make_url(PG_SERVER).set(database=db).render_as_string(hide_password=False)
+
+
+def _drop_pg_databases() -> None:
+    if not (PG_SERVER and _PG_CREATED):
+        return
+    admin = create_engine(PG_SERVER, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        for db in _PG_CREATED:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))
+    admin.dispose()
+
+
 def database(records: list[PaperRecord], workdir: Path, name: str, model: str) -> Settings:
-    url = f"sqlite:///{workdir / f'{name}.db'}"
+    url = _database_url(workdir, name)
     settings = Settings(database_url=url, data_dir=workdir, embedding_model=model)
     engine = make_engine(url)
     migrate.upgrade(engine)
     upsert_records(engine, records)
+    optimize_index(engine)  # as `paperfeed index` does after an import
     index_missing(engine, settings)
     engine.dispose()
     return settings
@@ -187,12 +220,18 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     ap.add_argument("-n", type=int, default=5000, help="generated papers for part 2")
     ap.add_argument("--no-minilm", action="store_true", help="skip the transformer (slow)")
+    ap.add_argument("--pg", metavar="URL", help="run the searches on this PostgreSQL server")
     a = ap.parse_args(argv)
+    global PG_SERVER
+    PG_SERVER = a.pg
     models = ["minilm-static"] + ([] if a.no_minilm else ["minilm"])
     records = real_records()
-    with tempfile.TemporaryDirectory() as tmp:
-        eval_real(records, Path(tmp), models)
-        eval_synthetic(a.n, Path(tmp))
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            eval_real(records, Path(tmp), models)
+            eval_synthetic(a.n, Path(tmp))
+    finally:
+        _drop_pg_databases()
 
 
 if __name__ == "__main__":
