@@ -170,6 +170,11 @@ class Settings(BaseSettings):
         default_factory=default_database_url,
         description="SQLAlchemy URL: sqlite:///PATH or postgresql+psycopg://USER:PASS@HOST/DB",
     )
+    db_busy_timeout: float = Field(
+        default=10.0, ge=0, le=600,
+        description="Seconds a SQLite writer waits for another writer's lock before giving "
+        "up (the web then answers 503 with Retry-After)",
+    )
     pg_bin: str = Field(
         default="",
         description="Folder of pg_dump, pg_restore and psql for `db backup`/`db restore` on "

@@ -11,11 +11,11 @@ import math
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, delete
+from sqlalchemy import Connection, Engine, delete
 
 from paperfeed.storage.dialect import increment
-from paperfeed.storage.engine import write_transaction
 from paperfeed.storage.models import RateLimitHit
+from paperfeed.storage.retry import run_connection
 
 _LIMIT = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])\s*$")
 _UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -52,7 +52,8 @@ def hit(engine: Engine, key: str, limit: Limit | None, now: float) -> float | No
         return None
     window = int(now // limit.seconds)
     table = RateLimitHit.__table__
-    with write_transaction(engine) as conn:
+
+    def count_hit(conn: Connection) -> int:
         stmt = increment(conn, table, ["key", "window"], "count").values(  # type: ignore[arg-type]
             key=key[:200], window=window, count=1
         )
@@ -61,6 +62,9 @@ def hit(engine: Engine, key: str, limit: Limit | None, now: float) -> float | No
             conn.execute(delete(RateLimitHit).where(
                 RateLimitHit.key == key[:200], RateLimitHit.window < window
             ))
+        return count
+
+    count = run_connection(engine, count_hit)  # retried on a deadlock; busy → DatabaseBusy
     if count <= limit.count:
         return None
     return max(1.0, math.ceil((window + 1) * limit.seconds - now))

@@ -50,7 +50,7 @@ def get_engine(settings: Settings, *, require_schema: bool = True) -> Engine:
     from paperfeed.storage.engine import DatabaseUnavailable, check_connection, make_engine
     from paperfeed.storage.migrate import SchemaOutOfDate, require_up_to_date
 
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, busy_timeout=settings.db_busy_timeout)
     try:
         check_connection(engine)
         if require_schema:
@@ -65,12 +65,19 @@ def user_errors(func: F) -> F:
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from sqlalchemy.exc import DBAPIError
+
         from paperfeed.storage.engine import DatabaseUnavailable
+        from paperfeed.storage.retry import DatabaseBusy, is_contention
 
         try:
             return func(*args, **kwargs)
-        except (ConfigError, DatabaseUnavailable) as exc:
+        except (ConfigError, DatabaseUnavailable, DatabaseBusy) as exc:
             fail(str(exc))
+        except DBAPIError as exc:  # another writer held the database: one line, exit 1
+            if not is_contention(exc):
+                raise
+            fail(f"{DatabaseBusy.busy(exc)}; try again in a moment")
         except KeyboardInterrupt:
             err_console.print("interrupted")
             raise typer.Exit(130) from None

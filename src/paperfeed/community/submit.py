@@ -48,6 +48,7 @@ from paperfeed.sources.gate import RequestGate
 from paperfeed.sources.http import PoliteClient
 from paperfeed.sources.outbound import Limits, hosts_of
 from paperfeed.storage.models import DailyEntry, Paper, User
+from paperfeed.storage.retry import retrying
 
 # What the reader pastes is cut to this before it is read (ids are short; links a bit
 # longer); anything longer is refused as not an id.
@@ -336,7 +337,9 @@ def submit_paper(
             return _withdrawn(arxiv_id)
         upsert_records(_engine_of(session), [record])
         fetched = True
-    return _write_entry(session, user_id, arxiv_id, today, now, daily_cap, fetched)
+    # The whole write transaction again after a deadlock or serialization failure.
+    return retrying(lambda: _write_entry(session, user_id, arxiv_id, today, now, daily_cap,
+                                         fetched))
 
 
 def _write_entry(

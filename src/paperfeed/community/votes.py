@@ -26,8 +26,8 @@ from sqlalchemy.sql import Insert
 
 from paperfeed.community.counts import apply_vote, lock_paper
 from paperfeed.storage.dialect import insert_ignore
-from paperfeed.storage.engine import write_session
 from paperfeed.storage.models import Paper, User, Vote
+from paperfeed.storage.retry import run_transaction
 
 
 class VoteRefused(Exception):
@@ -99,7 +99,6 @@ def set_vote(bind: Session | Engine, user_id: int, paper_id: int, up: bool,
 
     With a Session, inside the caller's transaction (commit it); with an Engine, in a
     write transaction of its own. Raises :class:`VoteRefused` for a banned account."""
-    if isinstance(bind, Engine):
-        with write_session(bind) as session:
-            return _set_vote(session, user_id, paper_id, up, now)
+    if isinstance(bind, Engine):  # re-run after a deadlock or serialization failure
+        return run_transaction(bind, lambda s: _set_vote(s, user_id, paper_id, up, now))
     return _set_vote(bind, user_id, paper_id, up, now)

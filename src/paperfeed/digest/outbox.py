@@ -50,8 +50,9 @@ from paperfeed.mail.transport import (
     UnknownOutcome,
 )
 from paperfeed.storage.dialect import is_sqlite
-from paperfeed.storage.engine import write_session, write_transaction
+from paperfeed.storage.engine import write_session
 from paperfeed.storage.models import DigestOutbox, Subscription
+from paperfeed.storage.retry import run_connection, run_transaction
 
 CLAIM_BATCH = 20
 # A claim older than this whose sender cannot be checked (another machine) is stale.
@@ -102,10 +103,9 @@ def enqueue(engine: Engine, period: Period, *, now: datetime | None = None) -> i
         " WHERE status = 'active' AND period = :kind"
         " ON CONFLICT (subscription_id, period, period_start) DO NOTHING"
     )
-    with write_transaction(engine) as conn:
-        result = conn.execute(sql, {"period": period.kind, "kind": period.kind,
-                                    "start": period.start, "due": now, "now": now})
-        return int(result.rowcount or 0)
+    params = {"period": period.kind, "kind": period.kind, "start": period.start, "due": now,
+              "now": now}
+    return run_connection(engine, lambda conn: int(conn.execute(sql, params).rowcount or 0))
 
 
 def _pid_alive(pid: int) -> bool:
@@ -135,23 +135,27 @@ def recover(engine: Engine, *, now: datetime | None = None) -> tuple[int, int]:
     ``sending`` rows become ``unknown`` (the message may have gone out). Returns
     (taken back, marked unknown)."""
     now = now or utcnow()
+    return run_transaction(engine, lambda session: _recover(session, now))
+
+
+def _recover(session: Session, now: datetime) -> tuple[int, int]:
+    """:func:`recover`'s transaction (re-run whole after a deadlock)."""
     back = unknown = 0
-    with write_session(engine) as session:
-        rows = session.scalars(
-            select(DigestOutbox).where(DigestOutbox.status.in_(("claimed", "sending")))
-        ).all()
-        for row in rows:
-            if not _claim_is_dead(row.claimed_by, row.claimed_at, now):
-                continue
-            if row.status == "claimed":
-                row.status, row.claimed_by, row.claimed_at = "pending", None, None
-                row.attempts = max(0, row.attempts - 1)
-                back += 1
-            else:
-                row.status = "unknown"
-                row.error = ("the sender stopped while handing this digest to the mail "
-                             "server; it may have been delivered, so it is not sent again")
-                unknown += 1
+    rows = session.scalars(
+        select(DigestOutbox).where(DigestOutbox.status.in_(("claimed", "sending")))
+    ).all()
+    for row in rows:
+        if not _claim_is_dead(row.claimed_by, row.claimed_at, now):
+            continue
+        if row.status == "claimed":
+            row.status, row.claimed_by, row.claimed_at = "pending", None, None
+            row.attempts = max(0, row.attempts - 1)
+            back += 1
+        else:
+            row.status = "unknown"
+            row.error = ("the sender stopped while handing this digest to the mail "
+                         "server; it may have been delivered, so it is not sent again")
+            unknown += 1
     return back, unknown
 
 
@@ -168,25 +172,24 @@ def claim(engine: Engine, period: Period, me: str, *, now: datetime,
         f" AND next_attempt_at <= :now ORDER BY id LIMIT :limit{lock})"
         " RETURNING id, subscription_id"
     )
-    with write_transaction(engine) as conn:
-        rows = conn.execute(sql, {"me": me, "now": now, "kind": period.kind,
-                                  "start": period.start, "limit": limit}).all()
+    params = {"me": me, "now": now, "kind": period.kind, "start": period.start,
+              "limit": limit}
+    rows = run_connection(engine, lambda conn: conn.execute(sql, params).all())
     return sorted((int(r[0]), int(r[1])) for r in rows)
 
 
 def release(engine: Engine, me: str) -> None:
     """Give back what `me` claimed but did not start sending (on a clean stop)."""
-    with write_transaction(engine) as conn:
-        conn.execute(text(
-            "UPDATE digest_outbox SET status = 'pending', claimed_by = NULL,"
-            " claimed_at = NULL, attempts = attempts - 1"
-            " WHERE status = 'claimed' AND claimed_by = :me"), {"me": me})
+    sql = text("UPDATE digest_outbox SET status = 'pending', claimed_by = NULL,"
+               " claimed_at = NULL, attempts = attempts - 1"
+               " WHERE status = 'claimed' AND claimed_by = :me")
+    run_connection(engine, lambda conn: conn.execute(sql, {"me": me}))
 
 
 def _finish(engine: Engine, outbox_id: int, **values: object) -> None:
     """Set `values` on one row (one UPDATE, committed)."""
-    with write_transaction(engine) as conn:
-        conn.execute(update(DigestOutbox).where(DigestOutbox.id == outbox_id).values(**values))
+    stmt = update(DigestOutbox).where(DigestOutbox.id == outbox_id).values(**values)
+    run_connection(engine, lambda conn: conn.execute(stmt))
 
 
 class Sender:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -18,22 +18,28 @@ SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=NORMAL",
     "PRAGMA foreign_keys=ON",
-    "PRAGMA busy_timeout=10000",
     "PRAGMA cache_size=-65536",
 )
+BUSY_TIMEOUT = 10.0  # seconds a SQLite writer waits for the lock (PAPERFEED_DB_BUSY_TIMEOUT)
 
 
 class DatabaseUnavailable(Exception):
     """The database cannot be reached; the message is one line with the URL masked."""
 
 
-def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
-    # Let SQLAlchemy's "begin" event emit BEGIN itself (pysqlite's own handling is off).
-    dbapi_connection.isolation_level = None
-    cur = dbapi_connection.cursor()
-    for pragma in SQLITE_PRAGMAS:
-        cur.execute(pragma)
-    cur.close()
+def _sqlite_pragmas(busy_timeout: float) -> Callable[[Any, Any], None]:
+    """The "connect" listener: the pragmas, with a busy timeout of `busy_timeout` s."""
+
+    def connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event emit BEGIN itself (pysqlite's own handling is off).
+        dbapi_connection.isolation_level = None
+        cur = dbapi_connection.cursor()
+        for pragma in SQLITE_PRAGMAS:
+            cur.execute(pragma)
+        cur.execute(f"PRAGMA busy_timeout={max(0, round(busy_timeout * 1000))}")
+        cur.close()
+
+    return connect
 
 
 def _sqlite_begin(conn: Any) -> None:
@@ -42,9 +48,11 @@ def _sqlite_begin(conn: Any) -> None:
     conn.exec_driver_sql(f"BEGIN {mode}".strip())
 
 
-def make_engine(url: str, *, create_dirs: bool = True, **kwargs: Any) -> Engine:
+def make_engine(url: str, *, create_dirs: bool = True, busy_timeout: float = BUSY_TIMEOUT,
+                **kwargs: Any) -> Engine:
     """Create an engine; SQLite files get their directory created and the pragmas set
-    on every connection."""
+    on every connection (a writer waits up to `busy_timeout` seconds for the lock, then
+    fails with "database is locked": see :mod:`paperfeed.storage.retry`)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         db = parsed.database
@@ -55,8 +63,8 @@ def make_engine(url: str, *, create_dirs: bool = True, **kwargs: Any) -> Engine:
             # server's threads (40) can each hold a read and a write connection at once.
             kwargs.setdefault("pool_size", 10)
             kwargs.setdefault("max_overflow", 80)
-        engine = create_engine(url, connect_args={"timeout": 10}, **kwargs)
-        event.listen(engine, "connect", _sqlite_connect)
+        engine = create_engine(url, connect_args={"timeout": busy_timeout}, **kwargs)
+        event.listen(engine, "connect", _sqlite_pragmas(busy_timeout))
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     kwargs.setdefault("pool_pre_ping", True)

@@ -10,11 +10,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Connection, Engine, delete, select
 
 from paperfeed.storage.dialect import upsert
-from paperfeed.storage.engine import write_transaction
 from paperfeed.storage.models import HarvestState, utcnow
+from paperfeed.storage.retry import run_connection
 
 MAX_KEY = 512
 
@@ -40,8 +40,11 @@ def load(engine: Engine, source: str, key: str) -> dict[str, Any] | None:
 
 
 def save(engine: Engine, source: str, key: str, value: dict[str, Any]) -> None:
+    """Save `value` for (source, key) in a short transaction of its own (re-run after a
+    deadlock or serialization failure, see :mod:`paperfeed.storage.retry`)."""
     table = HarvestState.__table__
-    with write_transaction(engine) as conn:
+
+    def write(conn: Connection) -> None:
         stmt = upsert(conn, table, ["source", "key"], ["value", "updated_at"])  # type: ignore[arg-type]
         conn.execute(
             stmt.values(
@@ -52,9 +55,10 @@ def save(engine: Engine, source: str, key: str, value: dict[str, Any]) -> None:
             )
         )
 
+    run_connection(engine, write)
+
 
 def clear(engine: Engine, source: str, key: str) -> None:
-    with write_transaction(engine) as conn:
-        conn.execute(
-            delete(HarvestState).where(HarvestState.source == source, HarvestState.key == _key(key))
-        )
+    stmt = delete(HarvestState).where(HarvestState.source == source,
+                                      HarvestState.key == _key(key))
+    run_connection(engine, lambda conn: conn.execute(stmt))

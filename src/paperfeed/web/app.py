@@ -14,11 +14,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from paperfeed import __version__
 from paperfeed.config import Settings
 from paperfeed.storage.engine import make_engine, session_factory
+from paperfeed.storage.retry import DatabaseBusy, is_contention
+from paperfeed.web import busy
 from paperfeed.web.api import errors as api_errors
 from paperfeed.web.api.ratelimit import ApiRateLimitMiddleware
 from paperfeed.web.negotiate import JsonTwins, is_twin
@@ -119,6 +122,8 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
 
 
 async def _server_error(request: Request, exc: Exception) -> Response:
+    if is_contention(exc):  # raised outside the routes (a middleware's write)
+        return busy.busy_response(request, exc)
     log.exception("unhandled error on %s", request.url.path, exc_info=exc)
     headers = {name.decode(): value.decode() for name, value in SECURITY_HEADERS}
     if _api_shaped(request):
@@ -180,7 +185,8 @@ def create_app(
         '{"error": {"code", "message"}}. Interactive documentation: /api/docs.',
     )
     app.state.settings = settings
-    app.state.engine = engine if engine is not None else make_engine(settings.database_url)
+    app.state.engine = engine if engine is not None else make_engine(
+        settings.database_url, busy_timeout=settings.db_busy_timeout)
     app.state.sessions = session_factory(app.state.engine)
     app.state.clock = clock
     app.state.shells = ShellCache(page_cache_seconds)
@@ -195,6 +201,8 @@ def create_app(
                        clock=lambda: app.state.clock())
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(DatabaseBusy, busy.on_busy)  # 503 + Retry-After
+    app.add_exception_handler(DBAPIError, busy.on_database_error)
     app.add_exception_handler(Exception, _server_error)
 
     app.mount("/static", CachedStaticFiles(directory=STATIC), name="static")

@@ -39,8 +39,9 @@ from paperfeed.config import Settings
 from paperfeed.render.markdown import render_comment
 from paperfeed.render.threads import Row, build_thread, flatten, visible_count
 from paperfeed.storage import queries
-from paperfeed.storage.engine import write_session
 from paperfeed.storage.models import Comment, Paper, User
+from paperfeed.storage.retry import DatabaseBusy, run_transaction
+from paperfeed.web import busy
 from paperfeed.web.templating import environment, render
 from paperfeed.web.viewer import (
     LoginRequired,
@@ -225,17 +226,22 @@ def post(
         check_body(body, settings.comment_max_chars)  # refused before anything counts
     except CommentError as exc:
         return again(exc.message, exc.status)
-    limited = _limit(request, "comment", signed_in)
-    if limited is not None:
-        return again(str(limited.detail), 429, dict(limited.headers or {}))
+    now = utcnow(request)
+
+    def write(session: Session) -> int:
+        user = session.get(User, signed_in.user.id)
+        return post_comment(session, user, paper.id, body, parent_key, now,
+                            max_chars=settings.comment_max_chars).id
+
     try:
-        with write_session(request.app.state.engine) as session:
-            user = session.get(User, signed_in.user.id)
-            comment = post_comment(session, user, paper.id, body, parent_key,
-                                   utcnow(request), max_chars=settings.comment_max_chars)
-            comment_id = comment.id
+        limited = _limit(request, "comment", signed_in)
+        if limited is not None:
+            return again(str(limited.detail), 429, dict(limited.headers or {}))
+        comment_id = run_transaction(request.app.state.engine, write)
     except CommentError as exc:
         return again(exc.message, exc.status)
+    except DatabaseBusy as exc:  # the form again, with what the reader wrote
+        return again(busy.MESSAGE, 503, busy.headers_for(exc))
     url = comment_url(paper.arxiv_id, comment_id)
     if _wants_json(request):
         with request.app.state.sessions() as session:
@@ -287,16 +293,22 @@ def edit(request: Request, comment_id: int, csrf: Csrf = "", body: Text = "") ->
         check_body(body, settings.comment_max_chars)
     except CommentError as exc:
         return again(exc.message, exc.status)
-    limited = _limit(request, "comment", signed_in)
-    if limited is not None:
-        return again(str(limited.detail), 429, dict(limited.headers or {}))
+    now = utcnow(request)
+
+    def write(session: Session) -> None:
+        edit_comment(session, session.get(User, signed_in.user.id), comment_id, body, now,
+                     edit_minutes=settings.comment_edit_minutes,
+                     max_chars=settings.comment_max_chars)
+
     try:
-        with write_session(request.app.state.engine) as session:
-            edit_comment(session, session.get(User, signed_in.user.id), comment_id, body,
-                         utcnow(request), edit_minutes=settings.comment_edit_minutes,
-                         max_chars=settings.comment_max_chars)
+        limited = _limit(request, "comment", signed_in)
+        if limited is not None:
+            return again(str(limited.detail), 429, dict(limited.headers or {}))
+        run_transaction(request.app.state.engine, write)
     except CommentError as exc:
         return again(exc.message, exc.status)
+    except DatabaseBusy as exc:  # the form again, with what the reader wrote
+        return again(busy.MESSAGE, 503, busy.headers_for(exc))
     url = comment_url(paper.arxiv_id, comment_id)
     if _wants_json(request):
         return JSONResponse({"id": comment_id, "url": url})
@@ -314,8 +326,8 @@ def delete(request: Request, comment_id: int, csrf: Csrf = "") -> Response:
                           comment=comment)
     signed_in = _signed_in(request, paper_path(paper.arxiv_id))
     try:
-        with write_session(request.app.state.engine) as session:
-            delete_comment(session, session.get(User, signed_in.user.id), comment_id)
+        run_transaction(request.app.state.engine, lambda session: delete_comment(
+            session, session.get(User, signed_in.user.id), comment_id))
     except CommentError as exc:
         return _form_page(request, paper, mode="notice", error=exc.message, status=exc.status,
                           comment=comment)
@@ -338,13 +350,15 @@ def report_form(
     if not check_csrf(request, csrf):
         return again(CSRF_MESSAGE, 403)
     signed_in = _signed_in(request, paper_path(paper.arxiv_id))
-    limited = _limit(request, "report", signed_in)
-    if limited is not None:
-        return again(str(limited.detail), 429, dict(limited.headers or {}))
+    now = utcnow(request)
     try:
-        with write_session(request.app.state.engine) as session:
-            thanks = report(session, session.get(User, signed_in.user.id), comment_id, reason,
-                            utcnow(request))
+        limited = _limit(request, "report", signed_in)
+        if limited is not None:
+            return again(str(limited.detail), 429, dict(limited.headers or {}))
+        thanks = run_transaction(request.app.state.engine, lambda session: report(
+            session, session.get(User, signed_in.user.id), comment_id, reason, now))
     except CommentError as exc:
         return again(exc.message, exc.status)
+    except DatabaseBusy as exc:  # the form again, with what the reader wrote
+        return again(busy.MESSAGE, 503, busy.headers_for(exc))
     return _form_page(request, paper, mode="notice", notice=thanks, comment=comment)

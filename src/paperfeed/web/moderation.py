@@ -23,8 +23,8 @@ from paperfeed.accounts.sessions import SignedIn
 from paperfeed.accounts.users import find_user
 from paperfeed.community import moderation
 from paperfeed.community.moderation import ModerationError
-from paperfeed.storage.engine import write_session
 from paperfeed.storage.models import Comment, DailyEntry, Report, User
+from paperfeed.storage.retry import run_transaction
 from paperfeed.web.templating import render
 from paperfeed.web.viewer import AdminDep, Csrf, ModeratorDep, require_csrf, safe_next, utcnow
 
@@ -109,12 +109,15 @@ def _act(
     write transaction (rolled back, and a 400 page, when the action is refused)."""
     require_csrf(request, csrf)
     now = utcnow(request)
-    try:
-        with write_session(request.app.state.engine) as session:
-            moderator = session.get(User, signed_in.user.id)
-            if moderator is None:
-                raise ModerationError("Your account no longer exists.")
-            action(session, moderator, now)
+
+    def act(session: Session) -> None:
+        moderator = session.get(User, signed_in.user.id)
+        if moderator is None:
+            raise ModerationError("Your account no longer exists.")
+        action(session, moderator, now)
+
+    try:  # re-run after a deadlock; a busy database answers 503 (paperfeed.web.busy)
+        run_transaction(request.app.state.engine, act)
     except ModerationError as exc:
         raise Refused(exc.message) from None
 

@@ -25,6 +25,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from paperfeed.community.moderation import MAX_REASON, ModerationError, report_entry
 from paperfeed.community.submit import (
@@ -37,8 +38,9 @@ from paperfeed.community.submit import (
 from paperfeed.config import Settings
 from paperfeed.sources.gate import file_gate
 from paperfeed.sources.outbound import allowed_hosts, limits_from
-from paperfeed.storage.engine import write_session
 from paperfeed.storage.models import DailyEntry, Paper, User
+from paperfeed.storage.retry import DatabaseBusy, run_transaction
+from paperfeed.web import busy
 from paperfeed.web.templating import render
 from paperfeed.web.viewer import (
     Csrf,
@@ -135,18 +137,21 @@ def submit(request: Request, csrf: Csrf = "", paper: Text = "") -> Response:
     user_id = signed_in.user.id
     if not check_csrf(request, csrf):
         return _form(request, user_id, paper, CSRF_MESSAGE, status=403)
+    settings: Settings = request.app.state.settings
+    now = utcnow(request)
     try:
         rate_limit(request, "submit", account=str(user_id))
+        with request.app.state.sessions() as session:
+            outcome: SubmitOutcome = submit_paper(
+                session, signed_in.user, paper, now.date(), now, fetcher(request),
+                daily_cap=settings.submissions_per_day,
+            )
     except TooManyRequests as exc:
         return _form(request, user_id, paper, str(exc.detail), status=429,
                      headers=dict(exc.headers or {}))
-    settings: Settings = request.app.state.settings
-    now = utcnow(request)
-    with request.app.state.sessions() as session:
-        outcome: SubmitOutcome = submit_paper(
-            session, signed_in.user, paper, now.date(), now, fetcher(request),
-            daily_cap=settings.submissions_per_day,
-        )
+    except DatabaseBusy as exc:  # the form again, with what the reader typed
+        return _form(request, user_id, paper, busy.MESSAGE, status=503,
+                     headers=busy.headers_for(exc))
     if outcome.ok and outcome.path:
         return RedirectResponse(outcome.path + "?submitted=1", status_code=303)
     headers = None
@@ -182,16 +187,22 @@ def report_listing(request: Request, entry_id: int, csrf: Csrf = "",
     if not check_csrf(request, csrf):
         return _entry_page(request, entry_id, reason=reason, error=CSRF_MESSAGE, status=403)
     signed_in = require_user(request)  # a visitor goes to log in, then back
+    now = utcnow(request)
+
+    def report(session: Session) -> str:
+        user = session.get(User, signed_in.user.id)
+        assert user is not None
+        return report_entry(session, user, entry_id, reason, now)
+
     try:
         rate_limit(request, "report", account=signed_in.user.username_key)
+        thanks = run_transaction(request.app.state.engine, report)
     except TooManyRequests as exc:
         return _entry_page(request, entry_id, reason=reason, error=str(exc.detail),
                            status=429, headers=dict(exc.headers or {}))
-    try:
-        with write_session(request.app.state.engine) as session:
-            user = session.get(User, signed_in.user.id)
-            assert user is not None
-            thanks = report_entry(session, user, entry_id, reason, utcnow(request))
     except ModerationError as exc:
         return _entry_page(request, entry_id, reason=reason, error=str(exc), status=409)
+    except DatabaseBusy as exc:  # the form again, with what the reader wrote
+        return _entry_page(request, entry_id, reason=reason, error=busy.MESSAGE, status=503,
+                           headers=busy.headers_for(exc))
     return _entry_page(request, entry_id, notice=thanks)

@@ -22,6 +22,7 @@ from urllib.parse import quote
 from fastapi import Depends, Form, HTTPException, Request
 from fastapi.responses import Response
 from sqlalchemy import update
+from sqlalchemy.exc import DBAPIError
 
 from paperfeed.accounts import ratelimit
 from paperfeed.accounts.sessions import (
@@ -37,6 +38,7 @@ from paperfeed.accounts.sessions import (
 from paperfeed.config import Settings
 from paperfeed.storage.engine import write_session
 from paperfeed.storage.models import User, UserSession
+from paperfeed.storage.retry import is_contention
 from paperfeed.web.deps import read_session
 
 # Form fields of the site's pages: a text field, and the CSRF token that every
@@ -104,15 +106,20 @@ def viewer(request: Request) -> SignedIn | None:
 
 
 def _touch(request: Request, signed_in: SignedIn, now: datetime) -> None:
-    """Record when a session was last used, at most once an hour."""
-
-    with write_session(request.app.state.engine) as session:
-        session.execute(
-            update(UserSession)
-            .where(UserSession.id == signed_in.session_id,
-                   UserSession.last_seen_at < now - TOUCH_EVERY)
-            .values(last_seen_at=now)
-        )
+    """Record when a session was last used, at most once an hour; a database busy with
+    other writers skips it (a later request records it), so reading a page never waits
+    for or fails on a write it does not need."""
+    try:
+        with write_session(request.app.state.engine) as session:
+            session.execute(
+                update(UserSession)
+                .where(UserSession.id == signed_in.session_id,
+                       UserSession.last_seen_at < now - TOUCH_EVERY)
+                .values(last_seen_at=now)
+            )
+    except DBAPIError as exc:
+        if not is_contention(exc):
+            raise
 
 
 def current_user(request: Request) -> User | None:

@@ -16,11 +16,12 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from paperfeed.community.votes import VoteRefused, set_vote
+from paperfeed.community.votes import VoteRefused, VoteResult, set_vote
 from paperfeed.ids import InvalidArxivId, parse_arxiv_id
-from paperfeed.storage.engine import write_session
 from paperfeed.storage.models import Paper
+from paperfeed.storage.retry import run_transaction
 from paperfeed.web.pages import PageNotFound, paper_path
 from paperfeed.web.viewer import rate_limit, require_csrf, safe_next, utcnow, viewer
 
@@ -53,13 +54,16 @@ def vote(
     if action not in ACTIONS:
         raise HTTPException(status_code=400, detail="A vote is either “up” or “unvote”.")
     rate_limit(request, "vote", account=str(signed_in.user.id))
-    try:
-        with write_session(request.app.state.engine) as session:
-            paper_id = session.scalar(select(Paper.id).where(Paper.arxiv_id == canonical))
-            if paper_id is None:
-                raise PageNotFound(f"There is no paper {canonical} here.")
-            result = set_vote(session, signed_in.user.id, paper_id, ACTIONS[action],
-                              utcnow(request))
+    now = utcnow(request)
+
+    def cast_vote(session: Session) -> VoteResult:
+        paper_id = session.scalar(select(Paper.id).where(Paper.arxiv_id == canonical))
+        if paper_id is None:
+            raise PageNotFound(f"There is no paper {canonical} here.")
+        return set_vote(session, signed_in.user.id, paper_id, ACTIONS[action], now)
+
+    try:  # a deadlock is retried; a busy database answers 503 (paperfeed.web.busy)
+        result = run_transaction(request.app.state.engine, cast_vote)
     except VoteRefused as exc:
         raise HTTPException(status_code=403, detail=str(exc)) from None
     if _wants_json(request):

@@ -82,11 +82,13 @@ def harvest_job(engine: Engine, settings: Settings, stop: threading.Event,
 
 def rank_new_entries(engine: Engine) -> int:
     """Give papers on a visible list that have no trending key yet their key."""
-    from paperfeed.community.counts import refresh_votes
-    from paperfeed.storage.engine import write_session
-    from paperfeed.storage.models import DailyEntry, Paper
+    from sqlalchemy.orm import Session
 
-    with write_session(engine) as session:
+    from paperfeed.community.counts import refresh_votes
+    from paperfeed.storage.models import DailyEntry, Paper
+    from paperfeed.storage.retry import run_transaction
+
+    def rank(session: Session) -> int:
         ids = session.scalars(
             select(Paper.id).where(Paper.trending_key.is_(None))
             .where(select(DailyEntry.id).where(DailyEntry.paper_id == Paper.id,
@@ -94,7 +96,9 @@ def rank_new_entries(engine: Engine) -> int:
         ).all()
         for paper_id in ids:
             refresh_votes(session, paper_id)
-    return len(ids)
+        return len(ids)
+
+    return run_transaction(engine, rank)  # re-run whole after a deadlock (votes meanwhile)
 
 
 def embed_new(engine: Engine, settings: Settings) -> str:

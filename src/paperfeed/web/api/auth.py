@@ -14,10 +14,12 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.exc import DBAPIError
 
 from paperfeed.accounts import api_tokens
 from paperfeed.storage.engine import write_session
 from paperfeed.storage.models import ApiToken
+from paperfeed.storage.retry import is_contention
 from paperfeed.web.api.errors import ApiError
 from paperfeed.web.deps import read_session
 from paperfeed.web.viewer import utcnow
@@ -49,11 +51,15 @@ def _authenticate(request: Request, token: str) -> Caller:
                            "is banned).", "invalid_token", _challenge("invalid_token"))
         caller = Caller(record.user_id, record.user.username, record.id, record.can_write)
         touch = api_tokens.needs_touch(record, now)
-    if touch:
-        with write_session(request.app.state.engine) as session:
-            stored = session.get(ApiToken, caller.token_id)
-            if stored is not None:
-                stored.last_used_at = now
+    if touch:  # best effort: a database busy with other writers skips it (next time)
+        try:
+            with write_session(request.app.state.engine) as session:
+                stored = session.get(ApiToken, caller.token_id)
+                if stored is not None:
+                    stored.last_used_at = now
+        except DBAPIError as exc:
+            if not is_contention(exc):
+                raise
     request.state.api_caller = caller
     return caller
 

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from paperfeed.community.comments import DEFAULT_MAX_CHARS, CommentError, post_comment
 from paperfeed.community.submit import SubmitKind, submit_paper
@@ -25,8 +26,8 @@ from paperfeed.community.votes import VoteRefused, set_vote
 from paperfeed.config import Settings
 from paperfeed.ids import InvalidArxivId, parse_arxiv_id
 from paperfeed.render.markdown import render_comment
-from paperfeed.storage.engine import write_session
 from paperfeed.storage.models import Paper, User, Vote
+from paperfeed.storage.retry import run_transaction
 from paperfeed.web.api.auth import OptionalCaller, Writer
 from paperfeed.web.api.errors import ERROR_RESPONSES, ApiError
 from paperfeed.web.pages import paper_path
@@ -93,9 +94,8 @@ def _paper_id(request: Request, arxiv_id: str) -> tuple[int, str]:
 def _vote(request: Request, caller_id: int, arxiv_id: str, up: bool) -> VoteState:
     paper_id, canonical = _paper_id(request, arxiv_id)
     rate_limit(request, "vote", account=str(caller_id))
-    try:
-        with write_session(request.app.state.engine) as session:
-            result = set_vote(session, caller_id, paper_id, up, utcnow(request))
+    try:  # retried after a deadlock; a busy database answers 503 (paperfeed.web.busy)
+        result = set_vote(request.app.state.engine, caller_id, paper_id, up, utcnow(request))
     except VoteRefused as exc:
         raise ApiError(403, str(exc), "forbidden") from None
     return VoteState(paper=canonical, upvotes=result.count, voted=result.voted)
@@ -171,12 +171,14 @@ def comment(request: Request, arxiv_id: str, payload: CommentIn, caller: Writer)
     settings: Settings = request.app.state.settings
     rate_limit(request, "comment", account=str(caller.user_id))
     now = utcnow(request)
+    def write(session: Session) -> tuple[int, str, datetime]:
+        user = session.get(User, caller.user_id)
+        made = post_comment(session, user, paper_id, payload.body, payload.parent_id, now,
+                            max_chars=settings.comment_max_chars)
+        return made.id, made.body, made.created_at
+
     try:
-        with write_session(request.app.state.engine) as session:
-            user = session.get(User, caller.user_id)
-            made = post_comment(session, user, paper_id, payload.body, payload.parent_id, now,
-                                max_chars=settings.comment_max_chars)
-            comment_id, body, created = made.id, made.body, made.created_at
+        comment_id, body, created = run_transaction(request.app.state.engine, write)
     except CommentError as exc:
         status = 422 if exc.status == 400 else exc.status
         raise ApiError(status, exc.message) from None
