@@ -3,6 +3,12 @@
     python -m benchmarks.bench_semantic                 # 1,000,000 papers on SQLite
     python -m benchmarks.bench_semantic -n 100000 --pg postgresql+psycopg://.../db
 
+On PostgreSQL with pgvector, `paperfeed index` puts the vectors and their HNSW index in
+the database; the benchmark then times the queries at several ``hnsw.ef_search`` values
+(``--ef-search``) and reports the table's size (``--m``/``--ef-construction`` with
+``--rebuild-ann`` time another HNSW build over the same stored vectors; ``--file-index``
+times the index-file path on the same vectors, as on a server without pgvector).
+
 It builds a synthetic database (benchmarks/synth.py, bulk SQL), then runs exactly what
 `paperfeed index` runs (``index_missing``: embed every paper with the configured model,
 store the vectors in paper_embeddings, build the usearch HNSW file), then times
@@ -24,12 +30,14 @@ from pathlib import Path
 
 import numpy as np
 from sqlalchemy import Engine
+from sqlalchemy import text as sql_text
 
 from benchmarks.bench_keyword import build
 from benchmarks.synth import TOPICS, generate
 from paperfeed.config import Settings
 from paperfeed.search import embedding_store as store
 from paperfeed.search import vector_index as vi
+from paperfeed.search import vector_table as vt
 from paperfeed.search.embedder import get_embedder, get_minilm, paper_text, storage_key
 from paperfeed.search.indexing import index_missing
 from paperfeed.search.semantic import semantic_search
@@ -104,7 +112,7 @@ def index(engine: Engine, settings: Settings, reindex: bool) -> None:
           f"index_missing total {end - start:.0f} s; peak RSS {rss_mb():,.0f} MB")
 
 
-def measure_queries(engine: Engine, settings: Settings, rounds: int) -> None:
+def measure_queries(engine: Engine, settings: Settings, rounds: int, label: str = "") -> None:
     qs = queries()
     semantic_search(engine, settings, qs[0], 10)  # loads model and index
     times: list[float] = []
@@ -114,14 +122,40 @@ def measure_queries(engine: Engine, settings: Settings, rounds: int) -> None:
             hits = semantic_search(engine, settings, q, 10)
             times.append((time.perf_counter() - t0) * 1000)
             assert hits
-    print(f"semantic_search: {len(times)} queries  p50 {pct(times, 0.5):.1f} ms  "
+    print(f"semantic_search{label}: {len(times)} queries  p50 {pct(times, 0.5):.1f} ms  "
           f"p99 {pct(times, 0.99):.1f} ms  mean {statistics.fmean(times):.1f} ms "
-          "(target p50 <= 20 ms)")
+          "(target p50 <= 20 ms)", flush=True)
+
+
+def backend(engine: Engine, settings: Settings) -> str:
+    """"pgvector" or "file": where `paperfeed index` put the nearest-neighbour index."""
+    with engine.connect() as conn:
+        record = store.recorded_index(conn, storage_key(settings.embedding_model))
+    return record.backend if record else "file"
+
+
+def pgvector_storage(engine: Engine, settings: Settings) -> None:
+    table = vt.table_name(storage_key(settings.embedding_model))
+    with engine.connect() as conn:
+        sizes = conn.execute(sql_text(
+            "SELECT pg_table_size(:t), pg_indexes_size(:t)"), {"t": table}).one()
+    print(f"vector table {sizes[0] / 2**20:,.0f} MB, its indexes {sizes[1] / 2**20:,.0f} MB "
+          f"(pgvector, HNSW m={vt.HNSW_M}, ef_construction={vt.HNSW_EF_CONSTRUCTION})")
+
+
+def drop_ann(engine: Engine, settings: Settings) -> None:
+    """Drop the nearest-neighbour index only (the stored vectors stay), to time its build."""
+    key = storage_key(settings.embedding_model)
+    vi.remove_files(vi.index_path(settings, key))
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(sql_text(f"DROP INDEX IF EXISTS {vt.table_name(key)}_hnsw"))
 
 
 def measure_recall(engine: Engine, settings: Settings, n_queries: int) -> None:
     """ANN recall@10 against exact search over every stored vector."""
     key = storage_key(settings.embedding_model)
+    on_pg = backend(engine, settings) == "pgvector"
     parts_k, parts_v = [], []
     for keys, vectors in store.iter_vectors(engine, key, None):
         parts_k.append(keys)
@@ -130,18 +164,24 @@ def measure_recall(engine: Engine, settings: Settings, n_queries: int) -> None:
     matrix = np.concatenate(parts_v)
     embedder = get_embedder(settings.embedding_model)
     qvecs = embedder.encode(queries()[:n_queries])
-    searcher = vi.open_searcher(vi.index_path(settings, key))
-    assert searcher is not None
+    searcher = None if on_pg else vi.open_searcher(vi.index_path(settings, key))
+    assert on_pg or searcher is not None
     recalls = []
     exact_ms = []
     for q in qvecs:
         t0 = time.perf_counter()
         exact = set(keys[np.argsort(-(matrix @ q))[:10]].tolist())
         exact_ms.append((time.perf_counter() - t0) * 1000)
-        got = {pid for pid, _ in searcher.search(q, 10)}
+        if searcher is not None:
+            got = {pid for pid, _ in searcher.search(q, 10)}
+        else:
+            with engine.connect() as conn:
+                got = {pid for pid, _ in vt.search(conn, key, q, 10)}
         recalls.append(len(exact & got) / 10)
-    print(f"ANN recall@10 vs exact: {statistics.fmean(recalls):.3f} over {len(recalls)} queries "
-          f"(exact numpy search: p50 {pct(exact_ms, 0.5):.0f} ms/query)")
+    where = f"pgvector ef_search={vt.EF_SEARCH}" if on_pg else "file"
+    print(f"ANN ({where}) recall@10 vs exact: {statistics.fmean(recalls):.3f} over "
+          f"{len(recalls)} queries (exact numpy search: p50 {pct(exact_ms, 0.5):.0f} ms/query)",
+          flush=True)
 
 
 def fast_static_vectors(texts: list[str]) -> np.ndarray:
@@ -206,6 +246,24 @@ def ann_at_scale(n: int, rounds: int) -> None:
     print(f"index memory {index.memory_usage / 2**20:,.0f} MB; peak RSS {rss_mb():,.0f} MB")
 
 
+def measure(engine: Engine, settings: Settings, a: argparse.Namespace) -> None:
+    """Query latency and recall, on whichever index `paperfeed index` built."""
+    if backend(engine, settings) == "pgvector":
+        pgvector_storage(engine, settings)
+        for ef in [int(x) for x in a.ef_search.split(",")]:
+            vt.EF_SEARCH = ef
+            measure_queries(engine, settings, a.rounds, f" (pgvector, ef_search={ef})")
+            if not a.no_recall:
+                measure_recall(engine, settings, 40)
+        return
+    path = vi.index_path(settings, storage_key(a.model))
+    size_mb = path.stat().st_size / 2**20
+    print(f"index file {size_mb:,.0f} MB ({vi.DTYPE}, HNSW M={vi.CONNECTIVITY})")
+    measure_queries(engine, settings, a.rounds)
+    if not a.no_recall:
+        measure_recall(engine, settings, 40)
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     ap.add_argument("-n", type=int, default=1_000_000, help="papers in the database")
@@ -217,6 +275,15 @@ def main(argv: list[str] | None = None) -> None:
                     help="texts for the transformer's throughput (0 skips it)")
     ap.add_argument("--reindex", action="store_true", help="embed every paper again")
     ap.add_argument("--no-recall", action="store_true", help="skip the exact-search recall check")
+    ap.add_argument("--ef-search", default="40,100,200",
+                    help="pgvector: hnsw.ef_search values to time (comma-separated)")
+    ap.add_argument("--m", type=int, default=0, help="pgvector: HNSW m when (re)built")
+    ap.add_argument("--ef-construction", type=int, default=0,
+                    help="pgvector: HNSW ef_construction when (re)built")
+    ap.add_argument("--file-index", action="store_true",
+                    help="PostgreSQL: use the index file even where pgvector is available")
+    ap.add_argument("--rebuild-ann", action="store_true",
+                    help="drop the nearest-neighbour index (not the vectors) and time its build")
     ap.add_argument("--ann-only", action="store_true",
                     help="no database: time the ANN alone on -n static-model vectors")
     a = ap.parse_args(argv)
@@ -237,13 +304,17 @@ def main(argv: list[str] | None = None) -> None:
         print(f"minilm (transformer, 256 tokens) throughput: {rate:,.1f} texts/s on a sample "
               f"of {a.minilm_sample}: 1M papers would take {1_000_000 / rate / 3600:.1f} h",
               flush=True)
+    if a.m:
+        vt.HNSW_M = a.m
+    if a.ef_construction:
+        vt.HNSW_EF_CONSTRUCTION = a.ef_construction
+    if a.file_index:  # as on a server without pgvector: the same vectors, an index file
+        vt.available = lambda engine: False  # type: ignore[assignment]
+    if a.rebuild_ann:
+        drop_ann(engine, settings)
     index(engine, settings, a.reindex)
-    path = vi.index_path(settings, storage_key(a.model))
-    size_mb = path.stat().st_size / 2**20
-    print(f"index file {size_mb:,.0f} MB ({vi.DTYPE}, HNSW M={vi.CONNECTIVITY})")
-    measure_queries(engine, settings, a.rounds)
-    if not a.no_recall:
-        measure_recall(engine, settings, 40)
+    measure(engine, settings, a)
+    print(f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     print(f"peak RSS of this process: {rss_mb():,.0f} MB")
     engine.dispose()
 
