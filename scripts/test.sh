@@ -14,8 +14,11 @@ export PAPERFEED_TEST_PG_URL PAPERFEED_REQUIRE_PG=1
 trap 'bash scripts/pg.sh stop' EXIT
 # A second server with pgvector (pgserver's bundled PostgreSQL 16 + pgvector 0.6) for the
 # semantic search that lives in the database.
-PGVECTOR_BIN="$("$VENV/bin/python" -c 'import importlib.util as u, pathlib
-print(pathlib.Path(u.find_spec("pgserver").submodule_search_locations[0]) / "pginstall" / "bin")')"
+PGVECTOR_BIN="$("$VENV/bin/python" -c 'import importlib.util as u, pathlib, sys
+spec = u.find_spec("pgserver")
+if spec is None or not spec.submodule_search_locations:
+    sys.exit("error: pgserver is not installed (pip install -e .[dev])")
+print(pathlib.Path(spec.submodule_search_locations[0]) / "pginstall" / "bin")')"
 PGVECTOR_PORT=54330
 PAPERFEED_TEST_PGVECTOR_URL="$(PAPERFEED_TEST_PG_PORT=$PGVECTOR_PORT \
   PAPERFEED_TEST_PG_BIN="$PGVECTOR_BIN" bash scripts/pg.sh start)"
