@@ -11,7 +11,9 @@ import gzip
 import io
 import multiprocessing
 import os
+import queue
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import chain
@@ -224,7 +226,10 @@ def _iter_snapshot_parallel(
     (``vectors``: the child computes the PostgreSQL search vectors too).
 
     The child is forked with the open input (the file offset is shared, so progress
-    still reads from here); the pipe holds one chunk, which bounds memory.
+    still reads from here). A thread here drains the pipe into a queue of a few chunks,
+    so the child keeps parsing while this process waits on the database (without it the
+    child blocks on the full pipe for as long as a batch takes to write); the queue's
+    size bounds memory.
     """
     ctx = multiprocessing.get_context("fork")
     receive, send = ctx.Pipe(duplex=False)
@@ -233,21 +238,47 @@ def _iter_snapshot_parallel(
     )
     proc.start()
     send.close()
+    chunks: queue.Queue[bytes | None] = queue.Queue(maxsize=QUEUED_CHUNKS)
+    stop = threading.Event()
+    reader = threading.Thread(target=_drain, args=(receive, chunks, stop), daemon=True)
+    reader.start()
     try:
         while True:
-            try:
-                data = receive.recv_bytes()
-            except EOFError:
-                raise InputError(f"{inp.name}: the parser process stopped unexpectedly") from None
+            data = chunks.get()
+            if data is None:
+                raise InputError(f"{inp.name}: the parser process stopped unexpectedly")
             if not data:
                 return
             for packed in orjson.loads(data):
                 yield _unpack(packed)
     finally:
-        receive.close()
+        stop.set()
         if proc.is_alive():
             proc.terminate()
         proc.join()
+        reader.join()
+        receive.close()
+
+
+QUEUED_CHUNKS = 4
+
+
+def _drain(receive: Connection, chunks: queue.Queue[bytes | None], stop: threading.Event) -> None:
+    """The reader thread: chunks from the pipe into the queue until the end (``b""``),
+    the child's exit (None), or ``stop``."""
+    while not stop.is_set():
+        try:
+            data: bytes | None = receive.recv_bytes()
+        except (EOFError, OSError):
+            data = None
+        while not stop.is_set():
+            try:
+                chunks.put(data, timeout=0.1)
+                break
+            except queue.Full:
+                continue
+        if not data:
+            return
 
 
 def iter_file(

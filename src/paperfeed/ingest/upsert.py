@@ -117,7 +117,9 @@ def _encode(values: dict[str, Any], enc: BulkEncoders) -> list[Any]:
 def _insert_new(
     conn: Connection, inserts: list[tuple[Any, ...]], now: Any, vectors: bool
 ) -> list[tuple[str, int]]:
-    """Insert new papers (rows of arxiv_id and the :data:`COLUMNS` values); returns
+    """Insert new papers (rows of arxiv_id, the :data:`COLUMNS` values, then the
+    search vector on PostgreSQL from 0007, or on SQLite the vote and comment counts and
+    times); returns
     their (arxiv_id, id). A paper another writer stored meanwhile is left as that writer
     stored it. SQLite: ``executemany`` with the keyword index's trigger applied
     set-wise. PostgreSQL: ``COPY`` into a staging table and one ``INSERT … SELECT``
@@ -132,7 +134,7 @@ def _insert_new(
             ids += select_in(conn, _SELECT_IDS, missing)
         return ids
     with setwise_insert_triggers(conn, "papers"):
-        executemany(conn, _INSERT_PAPERS, [(*row, 0, 0, now, now) for row in inserts])
+        executemany(conn, _INSERT_PAPERS, inserts)
     return select_in(conn, _SELECT_IDS, [r[0] for r in inserts])
 
 
@@ -257,17 +259,21 @@ def _plan(
     enc: BulkEncoders,
     now: Any,
     vectors: bool,
+    tail: tuple[Any, ...],
     report: IngestReport,
 ) -> _Plan:
     """Sort the batch into inserts (new papers) and updates (stored papers the merge
-    rules change); ``vectors``: rows end with the search vector (PostgreSQL)."""
+    rules change); new rows end with the search vector when ``vectors``, else with
+    ``tail``."""
     plan = _Plan()
     for arxiv_id, item in batch.items():
         row = stored.get(arxiv_id)
         if type(item) is PreparedPaper:
             if row is None:
-                new = (arxiv_id, *item.row)
-                plan.inserts.append((*new, item.search_vector()) if vectors else new)
+                plan.inserts.append(
+                    (arxiv_id, *item.row, item.search_vector()) if vectors
+                    else (arxiv_id, *item.row, *tail)
+                )
                 plan.version_rows[arxiv_id] = item.versions
                 continue
             item = item.record()
@@ -277,7 +283,7 @@ def _plan(
             new = _insert_row(rec, enc)
             plan.inserts.append(
                 (*new, document_vector(rec.title, rec.authors, rec.abstract or ""))
-                if vectors else new
+                if vectors else (*new, *tail)
             )
             continue
         plan.paper_ids[arxiv_id] = row[0]
@@ -304,7 +310,8 @@ def _write_batch(
     now = enc.datetime(utcnow())
     sqlite = is_sqlite(conn)
     stored = {row[1]: row for row in select_in(conn, _SELECT_STORED, list(batch))}
-    plan = _plan(batch, stored, enc, now, vectors, report)
+    tail = (0, 0, now, now) if sqlite else ()  # PostgreSQL's merge adds them
+    plan = _plan(batch, stored, enc, now, vectors, tail, report)
     paper_ids = plan.paper_ids
     if plan.inserts:
         paper_ids.update(_insert_new(conn, plan.inserts, now, vectors))
