@@ -89,8 +89,8 @@ def user(session: SessionDep, name: str) -> ProfileJSON:
 
 
 @router.api_route("/papers/{arxiv_id:path}.json", methods=GET, response_model=PaperPage)
-def paper(session: SessionDep, arxiv_id: str) -> PaperPage:
-    return paper_page(session, find_paper(session, arxiv_id))
+def paper(session: SessionDep, settings: SettingsDep, arxiv_id: str) -> PaperPage:
+    return paper_page(session, find_paper(session, arxiv_id), settings)
 
 
 @router.api_route("/search.json", methods=GET, response_model=SearchPage)

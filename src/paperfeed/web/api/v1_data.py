@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from paperfeed.accounts.usernames import username_key
 from paperfeed.community.comments import paper_comments
+from paperfeed.config import Settings
 from paperfeed.ids import InvalidArxivId, parse_arxiv_id
 from paperfeed.render.threads import build_thread, flatten, visible_count
 from paperfeed.search.similar import similar_for_page
@@ -109,11 +110,13 @@ def discussion(session: Session, paper: Paper) -> CommentsJSON:
                         comments=[comment_json(row) for row in rows])
 
 
-def paper_page(session: Session, paper: Paper) -> PaperPage:
+def paper_page(session: Session, paper: Paper, settings: Settings) -> PaperPage:
+    """The paper page's JSON twin; `settings` locate this machine's semantic index file."""
     return PaperPage(
         paper=paper_json(session, paper),
         discussion=discussion(session, paper),
-        similar=[paper_summary(p) for p in similar_for_page(session, paper, limit=6)],
+        similar=[paper_summary(p) for p in similar_for_page(session, paper, limit=6,
+                                                                 settings=settings)],
     )
 
 
