@@ -10,8 +10,6 @@ database's parser.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import text
@@ -31,11 +29,10 @@ from paperfeed.search.keyword_base import (
     title_tier_terms,
 )
 from paperfeed.search.query import Query, Term
-from paperfeed.storage.terms import query_lexemes, tsquery_term
+from paperfeed.storage.terms import tsquery_term
 
-# Phrases, fields, exclusions and filters are checked on at most this many candidates
-# to count matches (all of them when there are no more: the count is then exact).
-FILTER_SAMPLE = 5000
+# Below this estimated number of matches, count them exactly.
+EXACT_COUNT_BELOW = 20_000
 WORK_MEM = "64MB"
 _LABEL = {"any": "", "title": "A", "author": "B"}
 # ts_rank_cd weights are {D, C, B, A}: abstract C, authors B, title A.
@@ -104,79 +101,55 @@ def filter_clauses(q: Query, params: dict[str, Any], *, with_excludes: bool) -> 
     return clauses
 
 
-@contextmanager
-def newest_first(conn: Connection) -> Iterator[None]:
-    """Inside: read matches in id order by walking the primary key and checking each row,
-    never by collecting every match through the GIN index and sorting them (the planner,
-    misjudging how common a combination of words is, would otherwise often choose that:
-    seconds for a common word). Only used when many papers are known to match."""
-    conn.execute(text("SET LOCAL enable_bitmapscan = off"))
-    try:
-        yield
-    finally:
-        conn.execute(text("SET LOCAL enable_bitmapscan = on"))
+def _estimate(conn: Connection, where: str, params: dict[str, Any]) -> int:
+    """The planner's estimate of how many papers satisfy `where` (no rows are read)."""
+    plan: Any = conn.execute(
+        text(f"EXPLAIN (FORMAT JSON) SELECT 1 FROM papers p WHERE {where}"), params
+    ).scalar_one()
+    if isinstance(plan, str):
+        import json
+
+        plan = json.loads(plan)
+    return int(plan[0]["Plan"]["Plan Rows"])
 
 
 
 
-
-
-def words_tsquery(terms: tuple[Term, ...]) -> str | None:
-    """Every lexeme of the terms ANDed, without positions or fields: what the GIN index
-    answers exactly by itself (no row is read back to check it)."""
-    lexemes = dict.fromkeys(lx for t in terms for w in t.words for lx in query_lexemes(w))
-    return " & ".join(f"'{lx}'" for lx in lexemes) or None
-
-
-def _candidates(limit: int) -> str:
-    """Papers holding all the words, at most `limit` of them, as a subquery `p`: a bound
-    on the rows whose vectors are read back (phrases, fields) or scored."""
-    return (
-        "(SELECT * FROM papers p WHERE p.search_vector @@ CAST(:words AS tsquery)"
-        f" LIMIT {limit}) AS p"
-    )
 
 
 class PostgresKeyword(KeywordBackend[str]):
-    """The plan is the WHERE clause: the tsquery match and the filters. Matches are
-    counted the way SQLite counts them: the words alone by the index (capped), then the
-    whole query exactly over a bounded set of those candidates."""
+    """The plan is the WHERE clause: the tsquery match and the filters."""
 
     def plan(self, q: Query, params: dict[str, Any]) -> str | None:
         tsq = tsquery_text(q.include, q.exclude)
-        words = words_tsquery(q.include)
-        if tsq is None or words is None:
+        if tsq is None:
             return None
-        params["m"], params["words"] = tsq, words
+        params["m"] = tsq
         match = f"p.search_vector @@ {_TSQ.format(name='m')}"
         return " AND ".join([match, *filter_clauses(q, params, with_excludes=False)])
 
     def count(self, conn: Connection, q: Query, plan: str, params: dict[str, Any]) -> Matches:
+        # Counting a common word's matches means visiting every row the GIN index names;
+        # the planner's estimate (from the column's statistics) decides whether to.
         # A bitmap over many matches must fit in work_mem, or every row on a lossy page is
         # rechecked (its tsvector read back); this transaction only reads.
         conn.execute(text(f"SET LOCAL work_mem = '{WORK_MEM}'"))
-        raw = conn.execute(
-            text(
-                "SELECT count(*) FROM (SELECT 1 FROM papers p WHERE p.search_vector @@"
-                f" CAST(:words AS tsquery) LIMIT {COUNT_CAP + 1}) AS t"
-            ),
-            params,
-        ).scalar_one()
-        if raw == 0:
-            return Matches(0, total_exact=True, empty=True, sortable=True, rankable=True)
-        plain = params["m"] == params["words"] and not q.has_filters
-        if plain:
-            n, exact = raw, raw <= COUNT_CAP
-        else:
-            # Phrases, fields, exclusions and filters are checked row by row: exactly
-            # when the candidates are few, else over a sample ("at least").
+        estimate = _estimate(conn, plan, params)
+        # Phrases are checked row by row (positions), so they are counted only when few.
+        phrases = any(t.is_phrase for t in q.include)
+        if estimate <= (CANDIDATES if phrases else EXACT_COUNT_BELOW):
             n = conn.execute(
-                text(f"SELECT count(*) FROM {_candidates(FILTER_SAMPLE)} WHERE {plan}"), params
+                text(
+                    f"SELECT count(*) FROM (SELECT 1 FROM papers p WHERE {plan}"
+                    f" LIMIT {COUNT_CAP + 1}) AS t"
+                ),
+                params,
             ).scalar_one()
-            exact = raw <= FILTER_SAMPLE
+            exact = n <= COUNT_CAP
+        else:
+            n, exact = estimate, False
         return Matches(
-            n, total_exact=exact and n <= COUNT_CAP, empty=n == 0 and exact,
-            sortable=raw <= COUNT_CAP, rankable=raw <= CANDIDATES,
+            n, total_exact=exact, empty=n == 0, sortable=exact, rankable=exact and n <= CANDIDATES
         )
 
     def by_date(
@@ -184,24 +157,21 @@ class PostgresKeyword(KeywordBackend[str]):
     ) -> list[KeywordHit]:
         if exact:
             sql = (
-                f"SELECT p.id FROM {_candidates(COUNT_CAP + 1)} WHERE {plan}"
+                f"SELECT p.id FROM papers p WHERE {plan}"
                 " ORDER BY p.published DESC NULLS LAST, p.id DESC LIMIT :limit OFFSET :offset"
             )
-            return [KeywordHit(int(r[0]), 0.0) for r in conn.execute(text(sql), params)]
-        # Too many to sort: the newest-added matches, sorted by date.
-        window = min(CANDIDATES, max(200, 2 * (params["offset"] + params["limit"])))
-        sql = (
-            f"SELECT id FROM (SELECT p.id, p.published FROM papers p WHERE {plan}"
-            f" ORDER BY p.id {direction(q)} LIMIT {window}) AS c"
-            " ORDER BY published DESC NULLS LAST, id DESC LIMIT :limit OFFSET :offset"
-        )
-        with newest_first(conn):
-            return [KeywordHit(int(r[0]), 0.0) for r in conn.execute(text(sql), params)]
+        else:
+            sql = (
+                f"SELECT id FROM (SELECT p.id, p.published FROM papers p WHERE {plan}"
+                f" ORDER BY p.id {direction(q)} LIMIT {CANDIDATES}) AS c"
+                " ORDER BY published DESC NULLS LAST, id DESC LIMIT :limit OFFSET :offset"
+            )
+        return [KeywordHit(int(r[0]), 0.0) for r in conn.execute(text(sql), params)]
 
     def ranked(self, conn: Connection, plan: str, params: dict[str, Any]) -> list[KeywordHit]:
         rank = _rank(_TSQ.format(name="m"))
         sql = (
-            f"SELECT p.id, {rank} AS s FROM {_candidates(CANDIDATES + 1)} WHERE {plan}"
+            f"SELECT p.id, {rank} AS s FROM papers p WHERE {plan}"
             " ORDER BY s DESC, p.id DESC LIMIT :limit OFFSET :offset"
         )
         return [
@@ -234,8 +204,7 @@ class PostgresKeyword(KeywordBackend[str]):
             conds = [f"{plan} AND {in_title_sql}", f"{plan} AND NOT ({in_title_sql})"]
         order = f" ORDER BY p.id {direction(q)}"
         tiers = [(f"SELECT p.id FROM papers p WHERE {c}{order}", params) for c in conds]
-        with newest_first(conn):
-            return self.tiered(conn, tiers, limit=limit, offset=offset)
+        return self.tiered(conn, tiers, limit=limit, offset=offset)
 
     def matching_texts(
         self, conn: Connection, q: Query, ids: list[int]
