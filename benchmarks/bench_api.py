@@ -183,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data-dir", type=Path, default=Path("bench-data"))
     ap.add_argument("--reuse", action="store_true", help="reuse the database if built")
     ap.add_argument("--workers", type=int, default=2, help="serve's worker processes")
-    ap.add_argument("--postgres", metavar="URL",
+    ap.add_argument("--postgres", "--pg", metavar="URL",
                     help="serve this existing PostgreSQL database (nothing is built)")
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--connections", type=int, default=64)

@@ -111,7 +111,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("-n", type=int, default=1_000_000, help="papers to import")
     ap.add_argument("--data-dir", type=Path, default=Path("bench-data"),
                     help="where generated data and the SQLite database go")
-    ap.add_argument("--postgres", metavar="URL",
+    ap.add_argument("--postgres", "--pg", metavar="URL",
                     help="also import into a fresh database on this PostgreSQL server")
     ap.add_argument("--no-sqlite", action="store_true", help="only PostgreSQL")
     ap.add_argument("--batch-size", type=int, default=2000)

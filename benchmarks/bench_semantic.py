@@ -268,7 +268,8 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     ap.add_argument("-n", type=int, default=1_000_000, help="papers in the database")
     ap.add_argument("--data-dir", default="bench-data", help="where the database/index live")
-    ap.add_argument("--pg", help="a PostgreSQL URL to benchmark instead of SQLite")
+    ap.add_argument("--pg", "--postgres", dest="pg",
+                    help="a PostgreSQL URL to benchmark instead of SQLite")
     ap.add_argument("--model", default="minilm-static", help="minilm-static or minilm")
     ap.add_argument("--rounds", type=int, default=5, help="times each query is run")
     ap.add_argument("--minilm-sample", type=int, default=256,

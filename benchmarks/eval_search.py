@@ -220,7 +220,8 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     ap.add_argument("-n", type=int, default=5000, help="generated papers for part 2")
     ap.add_argument("--no-minilm", action="store_true", help="skip the transformer (slow)")
-    ap.add_argument("--pg", metavar="URL", help="run the searches on this PostgreSQL server")
+    ap.add_argument("--pg", "--postgres", dest="pg", metavar="URL",
+                    help="run the searches on this PostgreSQL server")
     a = ap.parse_args(argv)
     global PG_SERVER
     PG_SERVER = a.pg
