@@ -247,10 +247,14 @@ class PostgresKeyword(KeywordBackend[_Plan]):
         # A bitmap over many matches must fit in work_mem, or every row on a lossy page is
         # rechecked (its tsvector read back); this transaction only reads.
         conn.execute(text(f"SET LOCAL work_mem = '{WORK_MEM}'"))
+        # Counting visits each match's row (not its vector): only up to CANDIDATES, and
+        # only when the planner expects few; beyond, its estimate ("at least").
         estimate = _estimate(conn, plan.index, params)
         if estimate <= EXACT_COUNT_BELOW:
-            raw = _count(conn, plan.index, params, COUNT_CAP + 1)
-            raw_exact = raw <= COUNT_CAP
+            raw = _count(conn, plan.index, params, CANDIDATES + 1)
+            raw_exact = raw <= CANDIDATES
+            if not raw_exact:
+                raw = max(raw, estimate)
         else:
             raw, raw_exact = estimate, False
         if raw_exact and raw == 0:
@@ -260,6 +264,9 @@ class PostgresKeyword(KeywordBackend[_Plan]):
             n, exact = raw, raw_exact
         elif raw_exact and raw <= sample:
             n, exact = _count(conn, plan.where, params, COUNT_CAP + 1), True
+        elif not plan.checks and (est := _estimate(conn, plan.cheap, params)) > sample:
+            # Many pass the filters, by the planner's estimate: say so ("at least").
+            n, exact = est, False
         else:
             # Checking every match means visiting each: check the newest and report
             # "at least" (exact when they were all of them).
@@ -288,10 +295,17 @@ class PostgresKeyword(KeywordBackend[_Plan]):
             )
         if plan.checks:
             ids = ids[:CANDIDATES]
-            passed = plan.passed
-            if passed is None or plan.window is None:
-                passed = self.passing(conn, plan, params, ids)
-            ids = [i for i in ids if i in passed]
+            if plan.passed is not None and plan.window is not None:
+                return [i for i in ids if i in plan.passed][:n]
+            # Check the newest first, a growing chunk at a time, until `n` pass.
+            ok: list[int] = []
+            start, size = 0, max(4 * n, 100)
+            while start < len(ids) and len(ok) < n:
+                chunk = ids[start : start + size]
+                passed = self.passing(conn, plan, params, chunk)
+                ok.extend(i for i in chunk if i in passed)
+                start, size = start + size, size * 4
+            return ok[:n]
         return ids[:n]
 
     def by_date(
