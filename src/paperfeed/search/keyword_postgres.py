@@ -321,7 +321,9 @@ class PostgresKeyword(KeywordBackend[_Plan]):
             )
             rows = conn.execute(text(sql), params)
         else:
-            ids = self.window(conn, plan, params, CANDIDATES, desc=direction(q) == "DESC")
+            # Too many to sort: the newest-added matches, sorted by date (as on SQLite).
+            window = min(CANDIDATES, max(200, 2 * (params["offset"] + params["limit"])))
+            ids = self.window(conn, plan, params, window, desc=direction(q) == "DESC")
             sql = "SELECT p.id, p.published FROM papers p WHERE p.id = ANY(CAST(:ids AS bigint[]))"
             rows = conn.execute(
                 text(f"SELECT id FROM ({sql}) AS c{order}"), {**params, "ids": _ids_param(ids)}
