@@ -71,12 +71,22 @@ def test_tsquery_text() -> None:
 
 def test_vector_has_weighted_positions_and_columns_apart() -> None:
     v = terms.document_vector("Deep learning", ["Ada Lovelace"], "Learning deep models.")
-    entries = dict(e.split(":", 1) for e in v.split(" "))
+    entries = dict(e.split(":", 1) for e in v.split(" ") if ":" in e)
     authors_at = 3 + terms.COLUMN_GAP  # after the title's two words and a gap
     abstract_at = authors_at + 2 + terms.COLUMN_GAP
     assert entries["'ada'"] == f"{authors_at}B"
     assert entries["'learn'"] == f"2A,{abstract_at}C"
     assert entries["'deep'"].startswith("1A,")
+    # Each distinct title and author stem once more, as a field lexeme without positions.
+    fields = sorted(e for e in v.split(" ") if ":" not in e)
+    assert fields == ["'a~ada'", "'a~lovelac'", "'t~deep'", "'t~learn'"]
+
+
+def test_field_terms_are_plain_index_lookups() -> None:
+    assert terms.field_term(["Learning"], "title") == "'t~learn'"
+    assert terms.field_term(["Müller"], "author") == "'a~muller'"
+    assert terms.field_term(["language", "models"], "any") == "('languag' & 'model')"
+    assert terms.field_term(["🙂"], "title") is None
 
 
 # Text a source or a user may send: each must give a valid, bounded vector.
@@ -115,6 +125,10 @@ def test_postgresql_accepts_every_vector(pg: Engine, name: str) -> None:
             assert conn.execute(
                 text("SELECT CAST(:v AS tsvector) @@ CAST(:q AS tsquery)"),
                 {"v": vector, "q": terms.tsquery_term(["sparse"])},
+            ).scalar_one()
+            assert conn.execute(
+                text("SELECT CAST(:v AS tsvector) @@ CAST(:q AS tsquery)"),
+                {"v": vector, "q": terms.field_term(["sparse"], "title")},
             ).scalar_one()
     assert size < 1_100_000
     assert n == len(vector.split(" ")) if vector else n == 0

@@ -8,7 +8,9 @@ the classic Porter algorithm FTS5 uses (learning -> learn). There are no stop wo
 phrases keep every word's position.
 
 :func:`document_vector` turns a paper into tsvector literal text (title weight A, authors
-B, abstract C) within PostgreSQL's limits; :func:`tsquery_term` turns query words into
+B, abstract C, plus one position-less field lexeme per distinct title stem ``t~stem`` and
+author-name stem ``a~stem``, so that title:/author: words are plain index lookups) within
+PostgreSQL's limits; :func:`tsquery_term` and :func:`field_term` turn query words into
 tsquery literal text. Both are passed to the database as ``:v::tsvector`` /
 ``:q::tsquery``, so no user text ever reaches to_tsvector or to_tsquery. Pure functions,
 no database; stems are cached per process.
@@ -35,6 +37,9 @@ _STEM_MIN, _STEM_MAX = 3, 64
 # never matches across the end of the title into the authors (as in FTS5's columns).
 COLUMN_GAP = 8
 _CACHE_LIMIT = 500_000
+# Field lexemes: a prefix no token can produce (tokens are letters and digits only).
+FIELD_PREFIX = {"title": "t~", "author": "a~"}
+_WEIGHT_FIELD = {"A": "title", "B": "author"}
 
 # Combining diacritical marks (the blocks remove_diacritics folds): part of a token.
 _MARKS = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
@@ -160,6 +165,7 @@ def document_vector(title: str, authors: Sequence[str], abstract: str) -> str:
     weighted A, author names B, abstract C (e.g. ``'learn':2A,40C 'deep':1A``). Always
     valid for PostgreSQL, whatever the text (huge, binary, malformed Unicode)."""
     positions: dict[str, list[str]] = {}
+    fields: list[str] = []
     pos = 1
     columns = (
         (title or "", "A"),
@@ -170,6 +176,9 @@ def document_vector(title: str, authors: Sequence[str], abstract: str) -> str:
         if not text:
             continue
         lxs = _column_lexemes(text)
+        if weight != "C":
+            prefix = FIELD_PREFIX[_WEIGHT_FIELD[weight]]
+            fields.extend(f"'{_field_lexeme(prefix, lx)}'" for lx in dict.fromkeys(lxs))
         labels = _LABELS[weight][pos : pos + len(lxs)]
         if len(labels) < len(lxs):  # past the last position: the rest share it
             labels.extend([_LABELS[weight][MAX_POSITION]] * (len(lxs) - len(labels)))
@@ -182,15 +191,29 @@ def document_vector(title: str, authors: Sequence[str], abstract: str) -> str:
                 have.append(label)
         pos += len(lxs) + COLUMN_GAP
     if pos <= MAX_POSITIONS_PER_LEXEME:  # no lexeme can have too many positions
-        return " ".join([f"'{lx}':{','.join(ps)}" for lx, ps in positions.items()])
-    return _capped(positions)
+        return " ".join([f"'{lx}':{','.join(ps)}" for lx, ps in positions.items()] + fields)
+    return _capped(positions, fields)
 
 
-def _capped(positions: dict[str, list[str]]) -> str:
+def _field_lexeme(prefix: str, lx: str) -> str:
+    """`lx` with a field prefix, cut to PostgreSQL's lexeme length if need be."""
+    out = prefix + lx
+    if len(out) * 4 > MAX_LEXEME_BYTES:
+        out = out.encode()[:MAX_LEXEME_BYTES].decode(errors="ignore")
+    return out
+
+
+def _capped(positions: dict[str, list[str]], fields: list[str]) -> str:
     """The vector of a very long paper: at most 256 distinct positions per lexeme, and
-    lexemes only while their total length stays within PostgreSQL's limit."""
+    lexemes (field lexemes first) only while their total length stays within
+    PostgreSQL's limit."""
     out: list[str] = []
     budget = MAX_VECTOR_CHARS
+    for f in fields:
+        budget -= len(f)
+        if budget < 0:
+            return " ".join(out)
+        out.append(f)
     for lx, ps in positions.items():
         budget -= len(lx)
         if budget < 0:
@@ -217,3 +240,18 @@ def tsquery_term(words: Sequence[str], label: str = "") -> str | None:
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else "(" + " <-> ".join(parts) + ")"
+
+
+def field_term(words: Sequence[str], field: str) -> str | None:
+    """Query words as tsquery text the index answers alone (no row is re-read): ``'w'``
+    or, for a phrase, ``('w1' & 'w2')``; in the title or authors (`field` ``title`` /
+    ``author``) their field lexemes ``'t~w'`` / ``'a~w'``. A phrase's word order is then
+    checked with :func:`tsquery_term`. None when no word has a lexeme."""
+    prefix = FIELD_PREFIX.get(field, "")
+    parts = list(dict.fromkeys(
+        f"'{_field_lexeme(prefix, lx) if prefix else lx}'"
+        for w in words for lx in query_lexemes(w)
+    ))
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else "(" + " & ".join(parts) + ")"

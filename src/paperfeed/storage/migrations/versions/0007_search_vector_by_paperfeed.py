@@ -4,8 +4,10 @@ PostgreSQL: papers.search_vector was a stored generated column (to_tsvector 'eng
 computed by the server for every written row: a whole core during imports, no accent
 folding, stop words dropped). It becomes a plain tsvector column that paperfeed writes
 from storage/terms.py's analyzer (the one SQLite's FTS5 tokenizer matches: accents
-folded, Porter stems, no stop words). Existing rows are backfilled here in batches, then
-the GIN index is rebuilt. Downgrade restores the generated column.
+folded, Porter stems, no stop words; plus position-less field lexemes ``t~stem`` /
+``a~stem`` for each distinct title / author-name stem, so that title:/author: words are
+answered by the GIN index alone). Existing rows are backfilled here in batches, then the
+GIN index is rebuilt. Downgrade restores the generated column.
 
 SQLite: nothing changes (FTS5 keeps its own index).
 
