@@ -18,13 +18,10 @@ Create Date: 2026-12-03 19:00:00
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 import sqlalchemy as sa
 from alembic import op
 
-from paperfeed.storage.terms import document_vector
+from paperfeed.storage.paper_vectors import vector_for
 
 revision = "0007"
 down_revision = "0006"
@@ -39,16 +36,6 @@ _GENERATED = """ALTER TABLE papers ADD COLUMN search_vector tsvector GENERATED A
                                    '["string"]'::jsonb), 'B') ||
         setweight(to_tsvector('english'::regconfig, coalesce(abstract, '')), 'C')
     ) STORED"""
-
-
-def _authors(raw: Any) -> list[str]:
-    """The author names of a stored JSON list (anything else: none)."""
-    if isinstance(raw, str):
-        try:
-            raw = json.loads(raw)
-        except ValueError:
-            return []
-    return [a for a in raw if isinstance(a, str)] if isinstance(raw, list) else []
 
 
 def backfill(conn: sa.Connection, batch: int = BATCH) -> int:
@@ -68,7 +55,7 @@ def backfill(conn: sa.Connection, batch: int = BATCH) -> int:
         if not rows:
             return done
         ids = [int(r[0]) for r in rows]
-        vectors = [document_vector(r[1] or "", _authors(r[2]), r[3] or "") for r in rows]
+        vectors = [vector_for(r[1], r[2], r[3]) for r in rows]
         conn.execute(update, {"ids": ids, "vs": vectors})
         last, done = ids[-1], done + len(ids)
 
